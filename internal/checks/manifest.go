@@ -1,0 +1,166 @@
+package checks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ManifestFile lists the steps in order; it lives in steps/.
+const ManifestFile = "steps/manifest.json"
+
+// Manifest is the ordered list of steps.
+type Manifest struct {
+	Steps []Step `json:"steps"`
+}
+
+// Step is one workshop step.
+type Step struct {
+	Slug  string `json:"slug"`  // "01-hello-api": the directory under steps/ and solutions/
+	Title string `json:"title"` // one line
+	// LearnerFiles maps each file the learner edits to the sha256 of the
+	// untouched starter's version: while they all match, the step is untouched.
+	LearnerFiles map[string]string `json:"learnerFiles"`
+	// FailOnStarter names the checks (testdata/NAME.txtar) that must fail on
+	// the untouched starter; every other check must pass on it.
+	FailOnStarter []string `json:"failOnStarter"`
+	Hints         []string `json:"hints"` // where to start, shown while the step is in progress
+}
+
+// Number is the step's number, "01".
+func (s Step) Number() string {
+	n, _, _ := strings.Cut(s.Slug, "-")
+	return n
+}
+
+// LoadManifest reads the manifest from the repository root.
+func LoadManifest(root string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(root, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading the step list: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %w", ManifestFile, err)
+	}
+	return &m, nil
+}
+
+// Save writes the manifest back, formatted.
+func (m *Manifest) Save(root string) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(root, ManifestFile), append(data, '\n'), 0o644)
+}
+
+// Find returns the step named by number ("1", "01") or slug ("01-hello-api").
+func (m *Manifest) Find(name string) (Step, error) {
+	for _, s := range m.Steps {
+		if s.Slug == name || s.Number() == name || strings.TrimLeft(s.Number(), "0") == strings.TrimLeft(name, "0") {
+			return s, nil
+		}
+	}
+	var names []string
+	for _, s := range m.Steps {
+		names = append(names, s.Slug)
+	}
+	return Step{}, fmt.Errorf("there is no step %q; the steps are: %s", name, strings.Join(names, ", "))
+}
+
+// Index returns the position of the step in the manifest.
+func (m *Manifest) Index(slug string) int {
+	for i, s := range m.Steps {
+		if s.Slug == slug {
+			return i
+		}
+	}
+	return -1
+}
+
+// HashFile returns the sha256 of a file's content, in hex.
+func HashFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Untouched reports whether every learner file in dir still matches the
+// starter's hash. A missing file counts as touched.
+func (s Step) Untouched(dir string) (bool, error) {
+	if len(s.LearnerFiles) == 0 {
+		return false, fmt.Errorf("step %s lists no learner files in %s", s.Slug, ManifestFile)
+	}
+	for name, want := range s.LearnerFiles {
+		got, err := HashFile(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if got != want {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// ChangedFiles lists the learner files that differ from the starter.
+func (s Step) ChangedFiles(dir string) []string {
+	var out []string
+	for name, want := range s.LearnerFiles {
+		if got, err := HashFile(filepath.Join(dir, name)); err != nil || got != want {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Rehash records the current starter files' hashes: for maintainers, after
+// editing a starter.
+func (m *Manifest) Rehash(root string) ([]string, error) {
+	var changed []string
+	for i, s := range m.Steps {
+		for name, old := range s.LearnerFiles {
+			h, err := HashFile(filepath.Join(root, "steps", s.Slug, name))
+			if err != nil {
+				return nil, fmt.Errorf("step %s: %w", s.Slug, err)
+			}
+			if h != old {
+				m.Steps[i].LearnerFiles[name] = h
+				changed = append(changed, filepath.Join("steps", s.Slug, name))
+			}
+		}
+	}
+	return changed, nil
+}
+
+// RepoRoot walks up from dir to the directory holding go.mod.
+func RepoRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod above %s: run this inside the workshop repository", dir)
+		}
+		d = parent
+	}
+}

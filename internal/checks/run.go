@@ -1,0 +1,334 @@
+// Package checks runs a step's checks: the testscript files in
+// steps/NN-slug/testdata, with the commands in this package.
+//
+// Three modes, chosen from where the test runs and the manifest:
+//   - solution: solutions/NN-slug; every check must pass.
+//   - verify: steps/NN-slug whose learner files still match the manifest's
+//     hashes; exactly the checks listed in failOnStarter must fail.
+//   - learner: steps/NN-slug once edited; each failing check is reported with
+//     the file, the resource, what was expected and a hint.
+package checks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Mode says how a step's checks are judged.
+type Mode string
+
+const (
+	Solution Mode = "solution"
+	Verify   Mode = "verify"
+	Learner  Mode = "learner"
+)
+
+// Result is the outcome of one check.
+type Result struct {
+	Name    string
+	Failed  bool
+	Skipped bool
+	Message string // why it failed or was skipped, in a learner's words
+	Log     string // the script's full log, for maintainers
+}
+
+// Target is a step directory to check.
+type Target struct {
+	Root string // repository root
+	Step Step
+	Dir  string // the directory whose files are checked: steps/NN or solutions/NN
+	Mode Mode
+}
+
+// Resolve finds the step for a directory under steps/ or solutions/.
+func Resolve(dir string) (Target, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return Target{}, err
+	}
+	root, err := RepoRoot(abs)
+	if err != nil {
+		return Target{}, err
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		return Target{}, err
+	}
+	kind := filepath.Base(filepath.Dir(abs))
+	step, err := m.Find(filepath.Base(abs))
+	if err != nil {
+		return Target{}, fmt.Errorf("%s is not a step listed in %s: %w", abs, ManifestFile, err)
+	}
+	t := Target{Root: root, Step: step, Dir: abs}
+	switch kind {
+	case "solutions":
+		t.Mode = Solution
+	case "steps":
+		untouched, err := step.Untouched(abs)
+		if err != nil {
+			return Target{}, err
+		}
+		t.Mode = Learner
+		if untouched {
+			t.Mode = Verify
+		}
+	default:
+		return Target{}, fmt.Errorf("%s is neither under steps/ nor solutions/", abs)
+	}
+	return t, nil
+}
+
+// Scripts lists the step's check names, sorted.
+func (t Target) Scripts() ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(t.Root, "steps", t.Step.Slug, "testdata", "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Check runs the step's checks (all, or only the named ones) on t.Dir.
+func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
+	names, err := t.Scripts()
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, n := range names {
+		if len(only) == 0 || slices.Contains(only, n) {
+			files = append(files, filepath.Join(t.Root, "steps", t.Step.Slug, "testdata", n+".txtar"))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
+	}
+	rec := newRecorder()
+	testscript.RunT(rec, testscript.Params{
+		Files:    files,
+		Deadline: deadline,
+		Cmds:     commands,
+		Setup: func(e *testscript.Env) error {
+			sub := e.T().(*script)
+			st := newState(t, sub)
+			sub.state = st
+			e.Values[stateKey{}] = st
+			e.Setenv("STEP", t.Dir)
+			e.Setenv("REPO", t.Root)
+			return nil
+		},
+	})
+	return rec.wait(), nil
+}
+
+// Run is what every step_test.go calls: it checks the step in the mode its
+// location and state call for, and reports in a learner's words.
+func Run(t *testing.T) {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := Resolve(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline, _ := t.Deadline()
+	results, err := target.Check(nil, deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range Judge(target, results) {
+		if line.Fail {
+			t.Error(line.Text)
+		} else {
+			t.Log(line.Text)
+		}
+	}
+}
+
+// Line is one line of a report.
+type Line struct {
+	Fail bool
+	Text string
+}
+
+// Judge turns results into a report for the target's mode.
+func Judge(t Target, results []Result) []Line {
+	var out []Line
+	name := "step " + t.Step.Slug
+	switch t.Mode {
+	case Verify:
+		var surprises []Line
+		var failedAsExpected []string
+		for _, r := range results {
+			want := slices.Contains(t.Step.FailOnStarter, r.Name)
+			switch {
+			case r.Skipped:
+				out = append(out, Line{Text: fmt.Sprintf("skipped %s: %s", r.Name, r.Message)})
+			case r.Failed && want:
+				failedAsExpected = append(failedAsExpected, r.Name)
+			case r.Failed:
+				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s fails on the untouched starter of %s but %s does not list it in failOnStarter:\n%s", r.Name, name, ManifestFile, indent(r.Message+"\n"+r.Log))})
+			case want:
+				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s passes on the untouched starter of %s, yet %s says it must fail: the starter leaves the learner nothing to do for it", r.Name, name, ManifestFile)})
+			}
+		}
+		if len(surprises) > 0 {
+			return append(out, surprises...)
+		}
+		out = append(out, Line{Text: fmt.Sprintf("%s: not started. %d of %d checks wait for your work (%s); edit the files marked TODO(step %s), then run this again.",
+			name, len(failedAsExpected), len(results), strings.Join(failedAsExpected, ", "), t.Step.Number())})
+	case Solution, Learner:
+		failed := 0
+		for _, r := range results {
+			switch {
+			case r.Skipped:
+				out = append(out, Line{Text: fmt.Sprintf("- %s skipped: %s", r.Name, r.Message)})
+			case r.Failed:
+				failed++
+				msg := r.Message
+				if t.Mode == Solution {
+					msg += "\n" + r.Log
+				}
+				out = append(out, Line{Fail: true, Text: fmt.Sprintf("✗ %s\n%s", r.Name, indent(msg))})
+			default:
+				out = append(out, Line{Text: "✓ " + r.Name})
+			}
+		}
+		if failed == 0 {
+			out = append(out, Line{Text: fmt.Sprintf("%s (%s): all %d checks pass.", name, t.Mode, len(results))})
+		} else if t.Mode == Learner {
+			out = append(out, Line{Fail: true, Text: fmt.Sprintf("%s: %d of %d checks fail; the first message above says what to change. Files you changed: %s.",
+				name, failed, len(results), strings.Join(t.Step.ChangedFiles(t.Dir), ", "))})
+		}
+	}
+	return out
+}
+
+func indent(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// recorder is a testscript.T that records each script's outcome instead of
+// failing a test, so that verify mode can expect failures.
+type recorder struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	sem     chan struct{}
+	scripts []*script
+}
+
+func newRecorder() *recorder {
+	return &recorder{sem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+}
+
+func (r *recorder) Run(name string, f func(testscript.T)) {
+	s := &script{name: name, sem: r.sem, parallel: make(chan struct{})}
+	r.mu.Lock()
+	r.scripts = append(r.scripts, s)
+	r.mu.Unlock()
+	r.wg.Add(1)
+	done := make(chan struct{})
+	go func() {
+		defer r.wg.Done()
+		defer close(done)
+		defer func() {
+			if s.acquired {
+				<-r.sem
+			}
+		}()
+		f(s)
+	}()
+	select { // return once the script runs in parallel, as testing.T.Run does
+	case <-s.parallel:
+	case <-done:
+	}
+}
+
+func (r *recorder) wait() []Result {
+	r.wg.Wait()
+	out := make([]Result, 0, len(r.scripts))
+	for _, s := range r.scripts {
+		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String()}
+		switch {
+		case s.skipped:
+			res.Message = s.skipMsg
+		case s.failed:
+			res.Message = s.message()
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func (r *recorder) Skip(args ...any)  { panic("checks: Skip outside a script") }
+func (r *recorder) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+func (r *recorder) Parallel()         {}
+func (r *recorder) Log(args ...any)   {}
+func (r *recorder) FailNow()          { panic("checks: FailNow outside a script") }
+func (r *recorder) Verbose() bool     { return false }
+
+// script is the testscript.T of one check.
+type script struct {
+	name     string
+	sem      chan struct{}
+	parallel chan struct{}
+	acquired bool
+	log      strings.Builder
+	failed   bool
+	skipped  bool
+	skipMsg  string
+	state    *state
+}
+
+func (s *script) Parallel() {
+	close(s.parallel)
+	s.sem <- struct{}{}
+	s.acquired = true
+}
+func (s *script) Log(args ...any) { fmt.Fprintln(&s.log, args...) }
+func (s *script) Fatal(args ...any) {
+	s.Log(args...)
+	s.FailNow()
+}
+func (s *script) FailNow() {
+	s.failed = true
+	runtime.Goexit()
+}
+func (s *script) Skip(args ...any) {
+	s.skipped = true
+	s.skipMsg = fmt.Sprint(args...)
+	runtime.Goexit()
+}
+func (s *script) Run(string, func(testscript.T)) { panic("checks: nested scripts") }
+func (s *script) Verbose() bool                  { return false }
+
+// message is the learner's message: the one our command gave, else the
+// FAIL line testscript logged for a built-in command.
+func (s *script) message() string {
+	if s.state != nil && s.state.failure != "" {
+		return s.state.failure
+	}
+	for _, l := range strings.Split(s.log.String(), "\n") {
+		if i := strings.Index(l, "FAIL: "); i >= 0 {
+			return strings.TrimSpace(l[i+len("FAIL: "):])
+		}
+	}
+	return "the check failed; its log follows"
+}

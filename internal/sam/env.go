@@ -1,0 +1,128 @@
+package sam
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+)
+
+// Deployment says where the app is "deployed" locally.
+type Deployment struct {
+	Region    string            // default us-east-1
+	AccountID string            // default 123456789012
+	StackName string            // default sam-app, as `sam deploy --guided` proposes
+	Params    map[string]string // parameter overrides
+}
+
+// Local account and API id: fixed so that ARNs in messages are stable.
+const (
+	DefaultRegion  = "us-east-1"
+	DefaultAccount = "123456789012"
+	DefaultStack   = "sam-app"
+	LocalAPIID     = "local0api1"
+)
+
+func (d Deployment) withDefaults() Deployment {
+	if d.Region == "" {
+		d.Region = DefaultRegion
+	}
+	if d.AccountID == "" {
+		d.AccountID = DefaultAccount
+	}
+	if d.StackName == "" {
+		d.StackName = DefaultStack
+	}
+	return d
+}
+
+// Env returns the values intrinsic functions resolve to once the app is
+// deployed locally: parameters, and each resource's Ref and attributes with
+// the names CloudFormation would give (the Name property when set, else STACK-ID).
+func (a *App) Env(d Deployment) (*cfn.Env, error) {
+	d = d.withDefaults()
+	params := a.Template.ParamDefaults()
+	for k, v := range d.Params {
+		if _, ok := params[k]; !ok {
+			return nil, fmt.Errorf("%s: there is no parameter %s to set (Parameters has %s)", a.Template.Where(""), k, strings.Join(keys(params), ", "))
+		}
+		params[k] = v
+	}
+	for k, v := range params {
+		if v == "" {
+			if _, overridden := d.Params[k]; !overridden {
+				return nil, fmt.Errorf("%s: parameter %s has no Default: give it one so the app can run locally", a.Template.Where(""), k)
+			}
+		}
+	}
+	env := &cfn.Env{
+		Region: d.Region, AccountID: d.AccountID, StackName: d.StackName, Params: params,
+		Refs: map[string]string{}, Attrs: map[string]map[string]string{},
+	}
+	arn := func(service, rest string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, d.Region, d.AccountID, rest)
+	}
+	for _, r := range a.Template.Resources() {
+		name := func(prop string) (string, error) {
+			v, ok := r.Properties[prop]
+			if !ok {
+				return d.StackName + "-" + r.ID, nil
+			}
+			s, err := env.ResolveString(v)
+			if err != nil {
+				return "", fmt.Errorf("%s: resource %s: %s: %w", a.Template.Where(r.ID+"/Properties/"+prop), r.ID, prop, err)
+			}
+			return s, nil
+		}
+		switch r.Type {
+		case TypeSimpleTable, TypeTable:
+			n, err := name("TableName")
+			if err != nil {
+				return nil, err
+			}
+			env.Refs[r.ID] = n
+			env.Attrs[r.ID] = map[string]string{"Arn": arn("dynamodb", "table/"+n)}
+		case TypeFunction:
+			n, err := name("FunctionName")
+			if err != nil {
+				return nil, err
+			}
+			env.Refs[r.ID] = n
+			env.Attrs[r.ID] = map[string]string{"Arn": arn("lambda", "function:"+n)}
+			if _, explicit := r.Properties["Role"]; !explicit {
+				// SAM's implicit execution role.
+				role := d.StackName + "-" + r.ID + "Role"
+				env.Refs[r.ID+"Role"] = role
+				env.Attrs[r.ID+"Role"] = map[string]string{"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", d.AccountID, role)}
+			}
+		case TypeRole:
+			n, err := name("RoleName")
+			if err != nil {
+				return nil, err
+			}
+			env.Refs[r.ID] = n
+			env.Attrs[r.ID] = map[string]string{"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", d.AccountID, n), "RoleId": "AROALOCAL" + strings.ToUpper(r.ID)}
+		case TypeApi, "AWS::ApiGateway::RestApi":
+			env.Refs[r.ID] = LocalAPIID
+			env.Attrs[r.ID] = map[string]string{"RootResourceId": "root"}
+		default:
+			env.Refs[r.ID] = r.ID
+		}
+	}
+	if len(a.Routes) > 0 {
+		// The implicit API that Api events without RestApiId create.
+		env.Refs["ServerlessRestApi"] = LocalAPIID
+		env.Attrs["ServerlessRestApi"] = map[string]string{"RootResourceId": "root"}
+	}
+	return env, nil
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

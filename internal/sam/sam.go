@@ -1,0 +1,236 @@
+// Package sam reads the parts of a SAM template the local runtime needs:
+// functions (with Globals applied), their Api events, and DynamoDB tables,
+// with AWS::Serverless::SimpleTable expanded as the SAM transform expands it.
+//
+// It lets a learner who has only Go run a step. Where the SAM translator is
+// installed, checks compare this reading with the translator's own output.
+package sam
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+)
+
+// Resource types the workshop uses.
+const (
+	TypeFunction    = "AWS::Serverless::Function"
+	TypeSimpleTable = "AWS::Serverless::SimpleTable"
+	TypeTable       = "AWS::DynamoDB::Table"
+	TypeRole        = "AWS::IAM::Role"
+	TypeApi         = "AWS::Serverless::Api"
+)
+
+// App is what a template deploys, as far as running it locally goes.
+type App struct {
+	Template  *cfn.Template
+	Dir       string // the template's directory: CodeUri is relative to it
+	Functions []Function
+	Routes    []Route
+	Tables    []Table
+}
+
+// Function is an AWS::Serverless::Function with Globals applied.
+type Function struct {
+	ID          string
+	Properties  map[string]any // as written, Globals merged in; intrinsics unresolved
+	CodeDir     string         // absolute CodeUri directory
+	Runtime     string
+	Handler     string
+	BuildMethod string // Metadata.BuildMethod
+	Arch        string // "arm64" or "x86_64" (the default)
+	MemoryMB    int
+	TimeoutSec  float64
+}
+
+// Route is an Api event: API Gateway sends METHOD PATH to Function.
+type Route struct {
+	Function string
+	Event    string
+	Method   string // upper case; "ANY" for any
+	Path     string
+}
+
+// Table is a DynamoDB table with CloudFormation's AWS::DynamoDB::Table properties.
+type Table struct {
+	ID         string
+	Type       string         // as written: SimpleTable or AWS::DynamoDB::Table
+	Properties map[string]any // AWS::DynamoDB::Table properties, intrinsics unresolved
+}
+
+// Read reads the app from a parsed template.
+func Read(t *cfn.Template) (*App, error) {
+	app := &App{Template: t, Dir: filepath.Dir(t.Path)}
+	if abs, err := filepath.Abs(app.Dir); err == nil {
+		app.Dir = abs
+	}
+	globals, _ := cfn.Lookup(t.Doc, "Globals/Function")
+	gm, _ := globals.(map[string]any)
+	for _, r := range t.Resources() {
+		switch r.Type {
+		case TypeFunction:
+			fn, routes, err := readFunction(app.Dir, t, r, gm)
+			if err != nil {
+				return nil, err
+			}
+			app.Functions = append(app.Functions, fn)
+			app.Routes = append(app.Routes, routes...)
+		case TypeSimpleTable:
+			app.Tables = append(app.Tables, Table{ID: r.ID, Type: r.Type, Properties: simpleTable(r.Properties)})
+		case TypeTable:
+			app.Tables = append(app.Tables, Table{ID: r.ID, Type: r.Type, Properties: r.Properties})
+		}
+	}
+	return app, nil
+}
+
+// Function returns the function with the logical id, if any.
+func (a *App) Function(id string) (Function, bool) {
+	for _, f := range a.Functions {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[string]any) (Function, []Route, error) {
+	props := merge(globals, r.Properties)
+	fn := Function{ID: r.ID, Properties: props, Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3}
+	fn.Runtime, _ = props["Runtime"].(string)
+	fn.Handler, _ = props["Handler"].(string)
+	fn.BuildMethod, _ = r.Metadata["BuildMethod"].(string)
+	code, ok := props["CodeUri"].(string)
+	if !ok {
+		return fn, nil, fmt.Errorf("%s: resource %s: CodeUri must be the folder of the function's Go code (for example ./)", t.Where(r.ID), r.ID)
+	}
+	fn.CodeDir = filepath.Join(dir, code)
+	if archs, ok := props["Architectures"].([]any); ok && len(archs) > 0 {
+		fn.Arch = fmt.Sprint(archs[0])
+	}
+	if m, ok := number(props["MemorySize"]); ok {
+		fn.MemoryMB = int(m)
+	}
+	if s, ok := number(props["Timeout"]); ok {
+		fn.TimeoutSec = s
+	}
+	events, _ := props["Events"].(map[string]any)
+	names := make([]string, 0, len(events))
+	for name := range events {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var routes []Route
+	for _, name := range names {
+		ev, _ := events[name].(map[string]any)
+		if ev["Type"] != "Api" {
+			continue
+		}
+		p, _ := ev["Properties"].(map[string]any)
+		path, _ := p["Path"].(string)
+		method, _ := p["Method"].(string)
+		if path == "" || method == "" {
+			return fn, nil, fmt.Errorf("%s: resource %s: the Api event %s needs Properties Path and Method (for example Path: /hello, Method: get)", t.Where(r.ID), r.ID, name)
+		}
+		method = strings.ToUpper(method)
+		routes = append(routes, Route{Function: r.ID, Event: name, Method: method, Path: path})
+	}
+	return fn, routes, nil
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// merge applies SAM's Globals rules: the resource's value wins, maps merge
+// key by key (so Environment.Variables combine).
+func merge(global, local map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range global {
+		out[k] = v
+	}
+	for k, v := range local {
+		gm, gok := out[k].(map[string]any)
+		lm, lok := v.(map[string]any)
+		if gok && lok {
+			out[k] = merge(gm, lm)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// simpleTable expands SimpleTable properties as the SAM transform does:
+// one HASH key (default id, String), on-demand unless ProvisionedThroughput is given.
+func simpleTable(p map[string]any) map[string]any {
+	name, typ := "id", "String"
+	if pk, ok := p["PrimaryKey"].(map[string]any); ok {
+		if n, ok := pk["Name"].(string); ok {
+			name = n
+		}
+		if t, ok := pk["Type"].(string); ok {
+			typ = t
+		}
+	}
+	attrType := map[string]string{"String": "S", "Number": "N", "Binary": "B"}[typ]
+	if attrType == "" {
+		attrType = typ
+	}
+	out := map[string]any{
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": name, "AttributeType": attrType}},
+		"KeySchema":            []any{map[string]any{"AttributeName": name, "KeyType": "HASH"}},
+	}
+	if pt, ok := p["ProvisionedThroughput"]; ok {
+		out["ProvisionedThroughput"] = pt
+	} else {
+		out["BillingMode"] = "PAY_PER_REQUEST"
+	}
+	for _, k := range []string{"TableName", "SSESpecification", "PointInTimeRecoverySpecification"} {
+		if v, ok := p[k]; ok {
+			out[k] = v
+		}
+	}
+	if tags, ok := p["Tags"].(map[string]any); ok {
+		keys := make([]string, 0, len(tags))
+		for k := range tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var list []any
+		for _, k := range keys {
+			list = append(list, map[string]any{"Key": k, "Value": tags[k]})
+		}
+		out["Tags"] = list
+	}
+	return out
+}
+
+// Runtimes a Go function can use today: an OS-only runtime that runs the
+// executable named bootstrap.
+var goRuntimes = map[string]bool{"provided.al2023": true, "provided.al2": true}
+
+// BuildProblem says why `sam build` could not build this function as Go, or
+// why Lambda would not accept it; nil when it can.
+func (f Function) BuildProblem() error {
+	switch {
+	case f.Runtime == "go1.x":
+		return fmt.Errorf("resource %s: Runtime go1.x reached end of support on 2023-12-31 and Lambda no longer accepts it; use Runtime: provided.al2023 with Handler: bootstrap", f.ID)
+	case !goRuntimes[f.Runtime]:
+		return fmt.Errorf("resource %s: Runtime %q cannot run a Go executable; use Runtime: provided.al2023", f.ID, f.Runtime)
+	case f.BuildMethod != "go1.x":
+		return fmt.Errorf("resource %s: Metadata BuildMethod is %q; sam build compiles Go into bootstrap only with `Metadata: BuildMethod: go1.x` on the function", f.ID, f.BuildMethod)
+	case f.Arch != "arm64" && f.Arch != "x86_64":
+		return fmt.Errorf("resource %s: Architectures %q is not one Lambda knows; use arm64 or x86_64", f.ID, f.Arch)
+	}
+	return nil
+}

@@ -1,0 +1,256 @@
+// Package stack "deploys" a step locally, in the order CloudFormation and
+// `sam build` would: read the template, build each function's bootstrap,
+// create the tables on a DynamoDB backend, start the functions behind a local
+// Lambda, and serve the Api events through a local API Gateway.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
+)
+
+// TemplateFile is the template's name in every step.
+const TemplateFile = "template.yaml"
+
+// Options says what to deploy and where.
+type Options struct {
+	Dir        string          // the step directory, holding template.yaml
+	Deployment sam.Deployment  // region, account, stack name, parameter overrides
+	Backend    *dynamo.Backend // DynamoDB to use; nil starts one of dynamo.KindFromEnv()
+	BuildDir   string          // where bootstraps go; a temporary directory when empty
+	Logs       io.Writer       // progress, function logs (CloudWatch-like) and API access lines
+	AccessKey  string          // the access key id the app uses; a fresh one when empty (isolates tables)
+}
+
+// Stack is a running local deployment.
+type Stack struct {
+	App       *sam.App
+	Env       *cfn.Env // resolved names and ARNs
+	Backend   *dynamo.Backend
+	DB        *dynamodb.Client // the harness's own client, with the app's access key
+	Functions map[string]*lambdart.Function
+	API       http.Handler
+	AccessKey string
+
+	ownBackend bool
+	ownBuild   string
+}
+
+// Load reads the step's template and resolves its names for the deployment.
+func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
+	t, err := cfn.Load(filepath.Join(dir, TemplateFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := sam.Read(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := app.Env(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, env, nil
+}
+
+// Deploy builds and starts everything the template describes. Close stops it.
+func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
+	logs := opts.Logs
+	if logs == nil {
+		logs = io.Discard
+	}
+	app, env, err := Load(opts.Dir, opts.Deployment)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.AccessKey == "" {
+		s.AccessKey = NewAccessKey()
+	}
+	buildDir := opts.BuildDir
+	if buildDir == "" {
+		if buildDir, err = os.MkdirTemp("", "workshop-build-"); err != nil {
+			return nil, fmt.Errorf("creating a build directory: %w", err)
+		}
+		s.ownBuild = buildDir
+	}
+
+	if s.Backend == nil {
+		if s.Backend, err = dynamo.Start(ctx, dynamo.Options{Logs: logs}); err != nil {
+			return nil, err
+		}
+		s.ownBackend = true
+	}
+	if s.DB, err = s.Backend.Client(ctx, s.AccessKey, env.Region); err != nil {
+		return nil, err
+	}
+	for _, tbl := range app.Tables {
+		props, err := env.Resolve(tbl.Properties)
+		if err != nil {
+			return nil, fmt.Errorf("%s: resource %s: %w", app.Template.Where(tbl.ID), tbl.ID, err)
+		}
+		pm, _ := props.(map[string]any)
+		pm["TableName"] = env.Refs[tbl.ID]
+		fmt.Fprintf(logs, "creating table %s (%s) on %s DynamoDB\n", env.Refs[tbl.ID], tbl.ID, s.Backend.Kind())
+		if err := dynamo.CreateTable(ctx, s.DB, pm); err != nil {
+			return nil, fmt.Errorf("resource %s: %w", tbl.ID, err)
+		}
+	}
+
+	for _, fn := range app.Functions {
+		if err := fn.BuildProblem(); err != nil {
+			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
+		}
+		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, rel(fn.CodeDir))
+		bin, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
+		if err != nil {
+			return nil, err
+		}
+		vars, err := s.functionEnv(fn)
+		if err != nil {
+			return nil, err
+		}
+		f, err := lambdart.Start(lambdart.Config{
+			Name:      env.Refs[fn.ID],
+			Bootstrap: bin,
+			Handler:   fn.Handler,
+			MemoryMB:  fn.MemoryMB,
+			Timeout:   time.Duration(fn.TimeoutSec * float64(time.Second)),
+			Region:    env.Region,
+			AccountID: env.AccountID,
+			Env:       vars,
+			Logs:      logs,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resource %s: %w", fn.ID, err)
+		}
+		s.Functions[fn.ID] = f
+	}
+
+	var routes []apigw.Route
+	for _, r := range app.Routes {
+		routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function, Invoker: invoker{s.Functions[r.Function]}})
+	}
+	if s.API, err = apigw.New(apigw.Config{Routes: routes, Logs: logs, Region: env.Region, AccountID: env.AccountID}); err != nil {
+		return nil, fmt.Errorf("%s: %w", app.Template.Where(""), err)
+	}
+	return s, nil
+}
+
+// functionEnv is what the function's process sees besides what Lambda sets:
+// its Environment.Variables resolved, credentials, and the DynamoDB endpoint.
+func (s *Stack) functionEnv(fn sam.Function) (map[string]string, error) {
+	vars := map[string]string{
+		"AWS_ACCESS_KEY_ID":         s.AccessKey,
+		"AWS_SECRET_ACCESS_KEY":     "workshop-local-secret",
+		"AWS_SESSION_TOKEN":         "workshop-local-session",
+		"AWS_ENDPOINT_URL_DYNAMODB": s.Backend.Endpoint(),
+	}
+	raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables")
+	if !ok {
+		return vars, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: resource %s: Environment Variables must be a mapping of NAME: value", s.App.Template.Where(fn.ID), fn.ID)
+	}
+	for k, v := range m {
+		str, err := s.Env.ResolveString(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: resource %s: environment variable %s: %w", s.App.Template.Where(fn.ID), fn.ID, k, err)
+		}
+		vars[k] = str
+	}
+	return vars, nil
+}
+
+// Close stops the functions, the backend it started, and removes builds.
+func (s *Stack) Close() error {
+	var errs []error
+	ids := make([]string, 0, len(s.Functions))
+	for id := range s.Functions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		errs = append(errs, s.Functions[id].Close())
+	}
+	if s.ownBackend && s.Backend != nil {
+		errs = append(errs, s.Backend.Close())
+	}
+	if s.ownBuild != "" {
+		errs = append(errs, os.RemoveAll(s.ownBuild))
+	}
+	return errors.Join(errs...)
+}
+
+// TableName returns the physical name of a table resource.
+func (s *Stack) TableName(id string) (string, error) {
+	for _, t := range s.App.Tables {
+		if t.ID == id {
+			return s.Env.Refs[id], nil
+		}
+	}
+	var ids []string
+	for _, t := range s.App.Tables {
+		ids = append(ids, t.ID)
+	}
+	if len(ids) == 0 {
+		return "", fmt.Errorf("%s has no table resource (AWS::Serverless::SimpleTable or AWS::DynamoDB::Table)", TemplateFile)
+	}
+	return "", fmt.Errorf("%s has no table %s (tables: %s)", TemplateFile, id, strings.Join(ids, ", "))
+}
+
+// NewAccessKey returns a fresh local access key id: the backends keep tables
+// per access key, so each deployment sees only its own.
+func NewAccessKey() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "ASIALOCAL" + strings.ToUpper(hex.EncodeToString(b))
+}
+
+type invoker struct{ f *lambdart.Function }
+
+func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, error) {
+	r, err := i.f.Invoke(ctx, payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return r.Payload, r.FunctionError, nil
+}
+
+// rel shows a path relative to the working directory when that is shorter.
+func rel(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(wd, path); err == nil && len(r) < len(path) {
+		return r
+	}
+	return path
+}

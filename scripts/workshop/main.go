@@ -1,0 +1,290 @@
+// Command workshop runs a step's app locally and checks a learner's work.
+//
+//	go run ./scripts/workshop run 01            # the app of steps/01-*, on 127.0.0.1:3000
+//	go run ./scripts/workshop run 01 -solution  # the same step, solved
+//	go run ./scripts/workshop check 01          # the step's checks, explained
+//	go run ./scripts/workshop status            # every step: untouched, in progress or done
+//	go run ./scripts/workshop rehash            # maintainers: record the starters' hashes
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+)
+
+const usage = `usage: go run ./scripts/workshop COMMAND [flags]
+
+commands:
+  run STEP [-solution] [-port 3000]   run the step's app locally (API on 127.0.0.1)
+  check STEP [-solution]              run the step's checks and explain each failure
+  status                              show every step: untouched, in progress or done
+  rehash                              maintainers: record the untouched starters' hashes
+
+STEP is a number (1, 01) or a slug (01-hello-api).
+WORKSHOP_DYNAMODB=embedded (default) | local (DynamoDB Local, after npm ci) | endpoint (AWS_ENDPOINT_URL_DYNAMODB)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = run(os.Args[2:])
+	case "check":
+		err = check(os.Args[2:])
+	case "status":
+		err = status()
+	case "rehash":
+		err = rehash()
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		err = fmt.Errorf("unknown command %q\n\n%s", os.Args[1], usage)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "workshop:", err)
+		os.Exit(1)
+	}
+}
+
+// stepFlags parses "STEP [-solution] ..." with the step first or last.
+func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, bool, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	solution := fs.Bool("solution", false, "use solutions/STEP instead of your steps/STEP")
+	if extra != nil {
+		extra(fs)
+	}
+	var step string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		step, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", false, err
+	}
+	if step == "" && fs.NArg() > 0 {
+		step = fs.Arg(0)
+	}
+	if step == "" {
+		return "", false, fmt.Errorf("%s needs a step, for example: go run ./scripts/workshop %s 01", name, name)
+	}
+	return step, *solution, nil
+}
+
+// target finds the directory of a step.
+func target(step string, solution bool) (checks.Target, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return checks.Target{}, err
+	}
+	root, err := checks.RepoRoot(wd)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	m, err := checks.LoadManifest(root)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	s, err := m.Find(step)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	kind := "steps"
+	if solution {
+		kind = "solutions"
+	}
+	return checks.Resolve(filepath.Join(root, kind, s.Slug))
+}
+
+func run(args []string) error {
+	var port int
+	step, solution, err := stepFlags("run", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&port, "port", 3000, "port of the local API on 127.0.0.1")
+	})
+	if err != nil {
+		return err
+	}
+	t, err := target(step, solution)
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("port %d is in use (is another `workshop run` still running?): stop it, or choose another port with -port %d", port, port+1)
+	}
+	defer ln.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Printf("workshop: running %s (%s) locally\n", t.Step.Slug, rel(t.Root, t.Dir))
+	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+	s, err := stack.Deploy(ctx, stack.Options{
+		Dir:       t.Dir,
+		Backend:   backend,
+		Logs:      os.Stdout,
+		AccessKey: "AKIAWORKSHOPLOCAL",
+	})
+	if err != nil {
+		var ce *gobuild.CompileError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("the function's Go code does not compile; fix it and run again:\n%v", err)
+		}
+		return err
+	}
+	defer s.Close()
+
+	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
+	for _, r := range s.App.Routes {
+		fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
+	}
+	if len(s.App.Routes) > 0 {
+		fmt.Printf("try:   curl -i http://%s%s\n", addr, s.App.Routes[0].Path)
+	} else {
+		fmt.Println("the template has no Api event yet, so every path answers 403 Missing Authentication Token")
+	}
+	for _, tbl := range s.App.Tables {
+		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
+	}
+	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving the local API: %w", err)
+	}
+	fmt.Println("\nworkshop: stopped; the local tables are gone with it")
+	return nil
+}
+
+func check(args []string) error {
+	step, solution, err := stepFlags("check", args, nil)
+	if err != nil {
+		return err
+	}
+	t, err := target(step, solution)
+	if err != nil {
+		return err
+	}
+	if t.Mode == checks.Verify {
+		// Show the learner what is left to do, not the maintainers' verdict.
+		t.Mode = checks.Learner
+	}
+	fmt.Printf("workshop: checking %s (%s)\n", t.Step.Slug, rel(t.Root, t.Dir))
+	results, err := t.Check(nil, time.Now().Add(10*time.Minute))
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, l := range checks.Judge(t, results) {
+		fmt.Println(l.Text)
+		failed = failed || l.Fail
+	}
+	if failed {
+		return fmt.Errorf("%s is not done yet; hints:\n  %s", t.Step.Slug, strings.Join(t.Step.Hints, "\n  "))
+	}
+	return nil
+}
+
+func status() error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	root, err := checks.RepoRoot(wd)
+	if err != nil {
+		return err
+	}
+	m, err := checks.LoadManifest(root)
+	if err != nil {
+		return err
+	}
+	for _, s := range m.Steps {
+		t, err := checks.Resolve(filepath.Join(root, "steps", s.Slug))
+		if err != nil {
+			return err
+		}
+		if t.Mode == checks.Verify {
+			fmt.Printf("%-24s untouched   %s\n", s.Slug, s.Title)
+			continue
+		}
+		results, err := t.Check(nil, time.Now().Add(10*time.Minute))
+		if err != nil {
+			return err
+		}
+		var failing []string
+		for _, r := range results {
+			if r.Failed {
+				failing = append(failing, r.Name)
+			}
+		}
+		if len(failing) == 0 {
+			fmt.Printf("%-24s done        %s\n", s.Slug, s.Title)
+		} else {
+			fmt.Printf("%-24s in progress failing: %s (details: go run ./scripts/workshop check %s)\n", s.Slug, strings.Join(failing, ", "), s.Number())
+		}
+	}
+	return nil
+}
+
+func rehash() error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	root, err := checks.RepoRoot(wd)
+	if err != nil {
+		return err
+	}
+	m, err := checks.LoadManifest(root)
+	if err != nil {
+		return err
+	}
+	changed, err := m.Rehash(root)
+	if err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		fmt.Println("workshop: every starter already matches", checks.ManifestFile)
+		return nil
+	}
+	if err := m.Save(root); err != nil {
+		return err
+	}
+	fmt.Printf("workshop: recorded new hashes in %s for:\n  %s\n", checks.ManifestFile, strings.Join(changed, "\n  "))
+	return nil
+}
+
+func rel(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil {
+		return r
+	}
+	return path
+}
