@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -21,6 +20,7 @@ import (
 // Template is a parsed template.
 type Template struct {
 	Path string         // file it came from, as given to Load
+	Name string         // how messages name the file; Path when empty
 	Doc  map[string]any // the whole document
 	// lines maps "Resources/ID" and "Resources/ID/Properties/Key" to a 1-based line.
 	lines map[string]int
@@ -127,7 +127,10 @@ func (t *Template) Line(path string) int {
 
 // Where names a place in the template for messages: "template.yaml:12".
 func (t *Template) Where(path string) string {
-	name := filepath.Base(t.Path)
+	name := t.Name
+	if name == "" {
+		name = t.Path
+	}
 	if l := t.Line(path); l > 0 {
 		return fmt.Sprintf("%s:%d", name, l)
 	}

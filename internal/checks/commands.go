@@ -49,6 +49,19 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"count":     cmdCount,
 }
 
+func init() {
+	// A hint explains the command right after it, and only that one.
+	for name, cmd := range commands {
+		if name == "hint" {
+			continue
+		}
+		commands[name] = func(ts *testscript.TestScript, neg bool, args []string) {
+			cmd(ts, neg, args)
+			get(ts).hint = ""
+		}
+	}
+}
+
 type stateKey struct{}
 
 // state is one script's view of the step under test.
@@ -106,10 +119,12 @@ func (st *state) templatePath() string {
 }
 
 func (st *state) rel(path string) string {
-	if r, err := filepath.Rel(st.target.Root, path); err == nil {
-		return r
-	}
-	return path
+	return stack.DisplayPath(path)
+}
+
+// relPaths shortens absolute paths in a tool's message to repository-relative ones.
+func (st *state) relPaths(msg string) string {
+	return strings.ReplaceAll(msg, st.target.Root+string(filepath.Separator), "")
 }
 
 func (st *state) analyze(ts *testscript.TestScript) *samtools.Result {
@@ -169,9 +184,9 @@ func cmdLint(ts *testscript.TestScript, neg bool, args []string) {
 	var errs []string
 	for _, f := range res.Findings {
 		if f.Level == "error" {
-			errs = append(errs, f.String())
+			errs = append(errs, st.relPaths(f.String()))
 		} else {
-			ts.Logf("%s", f.String())
+			ts.Logf("%s", st.relPaths(f.String()))
 		}
 	}
 	if len(errs) > 0 {
@@ -597,10 +612,10 @@ func cmdTable(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		st.fail(ts, "table %s (resource %s) does not exist locally: %v", name, args[0], err)
 	}
-	if info.HashKey != args[1] || info.HashKeyType != args[2] {
-		st.fail(ts, "table %s (resource %s) has the partition key %s of type %s; expected %s of type %s", name, args[0], info.HashKey, info.HashKeyType, args[1], args[2])
+	if info.HashKey != args[1] || info.AttributeTypes[info.HashKey] != args[2] {
+		st.fail(ts, "table %s (resource %s) has the partition key %s of type %s; expected %s of type %s", name, args[0], info.HashKey, info.AttributeTypes[info.HashKey], args[1], args[2])
 	}
-	fmt.Fprintf(ts.Stdout(), "table %s: key %s (%s), billing %s\n", name, info.HashKey, info.HashKeyType, info.BillingMode)
+	fmt.Fprintf(ts.Stdout(), "table %s: key %s (%s), billing %s\n", name, info.HashKey, info.AttributeTypes[info.HashKey], info.BillingMode)
 }
 
 // seed ID FILE: put the items of FILE (a JSON array of objects) into the table of resource ID.

@@ -146,21 +146,3 @@ func (m *Manifest) Rehash(root string) ([]string, error) {
 	}
 	return changed, nil
 }
-
-// RepoRoot walks up from dir to the directory holding go.mod.
-func RepoRoot(dir string) (string, error) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod above %s: run this inside the workshop repository", dir)
-		}
-		d = parent
-	}
-}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // Mode says how a step's checks are judged.
@@ -56,7 +58,7 @@ func Resolve(dir string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := RepoRoot(abs)
+	root, err := stack.RepoRoot(abs)
 	if err != nil {
 		return Target{}, err
 	}

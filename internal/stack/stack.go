@@ -57,10 +57,12 @@ type Stack struct {
 
 // Load reads the step's template and resolves its names for the deployment.
 func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
-	t, err := cfn.Load(filepath.Join(dir, TemplateFile))
+	path := filepath.Join(dir, TemplateFile)
+	t, err := cfn.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	t.Name = DisplayPath(path)
 	app, err := sam.Read(t)
 	if err != nil {
 		return nil, nil, err
@@ -125,7 +127,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err := fn.BuildProblem(); err != nil {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
-		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, rel(fn.CodeDir))
+		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, DisplayPath(fn.CodeDir))
 		bin, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
 		if err != nil {
 			return nil, err
@@ -243,13 +245,37 @@ func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, er
 	return r.Payload, r.FunctionError, nil
 }
 
-// rel shows a path relative to the working directory when that is shorter.
-func rel(path string) string {
-	wd, err := os.Getwd()
+// RepoRoot walks up from dir to the directory holding go.mod.
+func RepoRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod above %s: run this inside the workshop repository", dir)
+		}
+		d = parent
+	}
+}
+
+// DisplayPath names a file for messages: relative to the repository root
+// (steps/01-hello-api/template.yaml), which reads the same wherever the
+// learner runs the command from.
+func DisplayPath(path string) string {
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return path
 	}
-	if r, err := filepath.Rel(wd, path); err == nil && len(r) < len(path) {
+	root, err := RepoRoot(filepath.Dir(abs))
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(root, abs); err == nil {
 		return r
 	}
 	return path

@@ -95,7 +95,7 @@ func target(step string, solution bool) (checks.Target, error) {
 	if err != nil {
 		return checks.Target{}, err
 	}
-	root, err := checks.RepoRoot(wd)
+	root, err := stack.RepoRoot(wd)
 	if err != nil {
 		return checks.Target{}, err
 	}
@@ -218,7 +218,7 @@ func status() error {
 	if err != nil {
 		return err
 	}
-	root, err := checks.RepoRoot(wd)
+	root, err := stack.RepoRoot(wd)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func rehash() error {
 	if err != nil {
 		return err
 	}
-	root, err := checks.RepoRoot(wd)
+	root, err := stack.RepoRoot(wd)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,159 @@
+package gobuild
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestGOARCH(t *testing.T) {
+	tests := []struct {
+		arch, want, err string
+	}{
+		{"x86_64", "amd64", ""},
+		{"arm64", "arm64", ""},
+		{"", "amd64", ""},
+		{"amd64", "", `unknown architecture "amd64": Architectures must be [x86_64] or [arm64]`},
+		{"aarch64", "", "unknown architecture"},
+		{"ARM64", "", "unknown architecture"},
+	}
+	for _, tt := range tests {
+		got, err := GOARCH(tt.arch)
+		if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("GOARCH(%q) = %q, %v; want %q, error containing %q", tt.arch, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func testdata(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestBuildAndCheckELF(t *testing.T) {
+	other := map[string]string{"arm64": "x86_64", "x86_64": "arm64"}
+	wrong := map[string]string{
+		"arm64":  "bootstrap is an arm64 executable but the function's Architectures says x86_64: build it with GOARCH=amd64",
+		"x86_64": "bootstrap is an x86-64 executable but the function's Architectures says arm64: build it with GOARCH=arm64",
+	}
+	for _, arch := range []string{"arm64", "x86_64"} {
+		t.Run(arch, func(t *testing.T) {
+			t.Parallel()
+			out := t.TempDir()
+			bin, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: arch}, filepath.Join(out, "HelloFunction"))
+			if err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			if bin != filepath.Join(out, "HelloFunction", "bootstrap") {
+				t.Errorf("Build returned %s, want <outDir>/bootstrap", bin)
+			}
+			if err := CheckELF(bin, arch); err != nil {
+				t.Errorf("CheckELF(%s): %v", arch, err)
+			}
+			err = CheckELF(bin, other[arch])
+			if err == nil || err.Error() != wrong[arch] {
+				t.Errorf("CheckELF(%s) = %v, want %q", other[arch], err, wrong[arch])
+			}
+		})
+	}
+}
+
+func TestCheckELFNotELF(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bootstrap")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckELF(path, "arm64")
+	if err == nil || !strings.Contains(err.Error(), "bootstrap is not a Linux executable (ELF)") {
+		t.Errorf("CheckELF(script) = %v", err)
+	}
+	if err := CheckELF(filepath.Join(t.TempDir(), "missing"), "arm64"); err == nil {
+		t.Error("CheckELF(missing file) = nil")
+	}
+	if err := CheckELF(path, "sparc"); err == nil || !strings.Contains(err.Error(), "unknown architecture") {
+		t.Errorf("CheckELF(sparc) = %v", err)
+	}
+}
+
+func TestBuildHost(t *testing.T) {
+	t.Parallel()
+	bin, err := BuildHost(context.Background(), testdata(t, "hello"), t.TempDir())
+	if err != nil {
+		t.Fatalf("BuildHost: %v", err)
+	}
+	if runtime.GOOS == "linux" {
+		arch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+		if err := CheckELF(bin, arch); err != nil {
+			t.Errorf("host build: %v", err)
+		}
+	}
+}
+
+func TestCompileError(t *testing.T) {
+	t.Parallel()
+	dir := testdata(t, "broken")
+	_, err := Build(context.Background(), Target{Dir: dir, Arch: "arm64"}, t.TempDir())
+	var ce *CompileError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Build error = %v (%T), want *CompileError", err, err)
+	}
+	if ce.Dir != dir {
+		t.Errorf("Dir = %s, want %s", ce.Dir, dir)
+	}
+	const where = "internal/gobuild/testdata/broken/main.go:7:14: undefined: greeting"
+	if !strings.Contains(ce.Output, where) {
+		t.Errorf("Output = %q, want it to contain %q", ce.Output, where)
+	}
+	if strings.Contains(ce.Output, "# github.com") {
+		t.Errorf("Output keeps the package header: %q", ce.Output)
+	}
+	want := "go build internal/gobuild/testdata/broken failed:\n" + where
+	if err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Build(ctx, Target{Dir: testdata(t, "hello"), Arch: "arm64"}, t.TempDir())
+	var ce *CompileError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
+		t.Errorf("canceled build = %v, want context.Canceled", err)
+	}
+	if _, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: "mips"}, t.TempDir()); err == nil {
+		t.Error("Build with an unknown architecture succeeded")
+	}
+	if _, err := Build(context.Background(), Target{Dir: "testdata/hello"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "absolute") {
+		t.Errorf("relative dir: %v", err)
+	}
+}
+
+func TestRelativeOutput(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "steps", "01-hello-api")
+	tests := []struct{ in, want string }{
+		{"# example.com/m/steps/01-hello-api\n./main.go:12:3: undefined: x\n", "steps/01-hello-api/main.go:12:3: undefined: x\n"},
+		{"../shared/db.go:4:2: \"os\" imported and not used\n", "steps/shared/db.go:4:2: \"os\" imported and not used\n"},
+		{filepath.Join(dir, "main.go") + ":3:1: syntax error\n", "steps/01-hello-api/main.go:3:1: syntax error\n"},
+		{"\t./main.go:5:2: too many errors\n", "\tsteps/01-hello-api/main.go:5:2: too many errors\n"},
+		{"/elsewhere/x.go:1:1: outside the module\n", "/elsewhere/x.go:1:1: outside the module\n"},
+		{"go: cannot find main module\n", "go: cannot find main module\n"},
+	}
+	for _, tt := range tests {
+		if got := relativeOutput(tt.in, dir); got != tt.want {
+			t.Errorf("relativeOutput(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,337 @@
+// Package samtools runs the tools AWS users run on SAM templates: cfn-lint and
+// the SAM translator (aws-sam-translator). Both are Python; one embedded
+// script does both jobs in one process, because importing cfn-lint alone takes
+// about two seconds.
+//
+// Results are cached in memory for the life of the process and on disk under
+// os.UserCacheDir()/sam-dynamodb-go/samtools, keyed by the template's content,
+// the options, the tool versions and the script, so repeated runs are fast.
+package samtools
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+)
+
+//go:embed samtools.py
+var script string
+
+// ErrMissing is matched (errors.Is) by the error Available and Analyze return
+// when Python, cfn-lint or the SAM translator is not installed.
+var ErrMissing = errors.New("a SAM tool is missing")
+
+// MissingError says what is missing and how to install it.
+type MissingError struct {
+	Msg string
+}
+
+func (e *MissingError) Error() string        { return e.Msg }
+func (e *MissingError) Is(target error) bool { return target == ErrMissing }
+
+// Finding is one cfn-lint finding.
+type Finding struct {
+	Rule    string // e.g. E3030
+	Level   string // error, warning or informational
+	Message string
+	File    string // the template path as given to Analyze
+	Line    int
+	Column  int
+	Path    []string // e.g. Resources/HelloFunction/Properties/Runtime; empty when cfn-lint gives none
+}
+
+// String reads like the compiler's messages:
+// "template.yaml:16:3: E2533 HelloFunction: Runtime 'go1.x' was deprecated ...".
+func (f Finding) String() string {
+	where := ""
+	if len(f.Path) >= 2 && f.Path[0] == "Resources" {
+		where = f.Path[1] + ": "
+	}
+	return fmt.Sprintf("%s:%d:%d: %s %s%s", f.File, f.Line, f.Column, f.Rule, where, f.Message)
+}
+
+// Result is what the tools say about one template. It may be shared with
+// other callers: treat it as read-only.
+type Result struct {
+	Findings []Finding
+	// Translated is the CloudFormation template after the SAM transform, nil
+	// if translation failed. JSON numbers are float64.
+	Translated map[string]any
+	// TranslateErrors are the translator's messages, each naming the resource
+	// ("Resource with id [HelloFunction] is invalid. ...").
+	TranslateErrors []string
+	// LocalCode records the local CodeUri values replaced before translating
+	// (the translator accepts only S3 locations): function logical id, or
+	// "Globals", to the local path. In Translated, such a function's Code is
+	// {S3Bucket: PlaceholderBucket, S3Key: the local path without its
+	// leading "./" ("." for the template's own directory)}.
+	LocalCode map[string]string
+}
+
+// PlaceholderBucket is the S3 bucket of the CodeUri placeholders.
+const PlaceholderBucket = "sam-local-codeuri"
+
+// Errors returns the error-level findings.
+func (r *Result) Errors() []Finding {
+	var errs []Finding
+	for _, f := range r.Findings {
+		if f.Level == "error" {
+			errs = append(errs, f)
+		}
+	}
+	return errs
+}
+
+// Options are the inputs of the SAM transform besides the template.
+type Options struct {
+	Params map[string]string // parameter overrides; the template's defaults fill the rest
+	Region string            // default us-east-1
+}
+
+func (o Options) withDefaults() Options {
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	return o
+}
+
+// tools is an installed Python with its tool versions.
+type tools struct {
+	python   string            // the interpreter (sys.executable), not a launcher
+	versions map[string]string // cfn-lint and aws-sam-translator
+}
+
+var probes flight[*tools]
+
+// Available reports whether Python, cfn-lint and the SAM translator are
+// installed. The error matches ErrMissing and says what to install.
+func Available(ctx context.Context) error {
+	_, err := findTools(ctx)
+	return err
+}
+
+// findTools finds Python (WORKSHOP_PYTHON, else python3 on PATH) and asks it
+// for the tool versions, once per process.
+func findTools(ctx context.Context) (*tools, error) {
+	name := "python3"
+	if p := os.Getenv("WORKSHOP_PYTHON"); p != "" {
+		name = p
+	}
+	python, err := exec.LookPath(name)
+	if err != nil {
+		if name != "python3" {
+			return nil, &MissingError{fmt.Sprintf("WORKSHOP_PYTHON=%s is not a Python I can run (%v): point it at a Python 3 with cfn-lint installed, or unset it to use python3 from PATH", name, err)}
+		}
+		return nil, &MissingError{"python3 is not installed (not found on PATH): install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
+	}
+	return probes.do(ctx, python, func(ctx context.Context) (*tools, error) {
+		out, err := runPython(ctx, python, "probe", nil, "")
+		if err != nil {
+			return nil, err
+		}
+		var versions map[string]string
+		if err := json.Unmarshal(out, &versions); err != nil {
+			return nil, fmt.Errorf("reading the tool versions from %s: %w", python, err)
+		}
+		switch {
+		case versions["cfn-lint"] == "":
+			return nil, &MissingError{fmt.Sprintf("cfn-lint is not installed: pip install cfn-lint (it brings aws-sam-translator); checked with %s", python)}
+		case versions["aws-sam-translator"] == "":
+			return nil, &MissingError{fmt.Sprintf("aws-sam-translator is not installed: pip install aws-sam-translator; checked with %s", python)}
+		}
+		exe := versions["executable"]
+		delete(versions, "executable")
+		if exe == "" {
+			exe = python
+		}
+		return &tools{python: exe, versions: versions}, nil
+	})
+}
+
+// runPython runs the embedded script in mode with stdin.
+func runPython(ctx context.Context, python, mode string, stdin []byte, region string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, python, "-c", script, mode)
+	cmd.Stdin = bytes.NewReader(stdin)
+	// A neutral directory, so a .cfnlintrc lying in the caller's directory
+	// does not change the findings behind the cache's back.
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(),
+		"AWS_EC2_METADATA_DISABLED=true", // the translator must never look for credentials
+		"PYTHONIOENCODING=utf-8",
+	)
+	if region != "" {
+		cmd.Env = append(cmd.Env, "AWS_DEFAULT_REGION="+region)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s running the samtools script (%s): %w%s", python, mode, err, lastLines(stderr.String(), 5))
+	}
+	return stdout.Bytes(), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	return "\n" + strings.Join(lines, "\n")
+}
+
+var results flight[*Result]
+
+// Analyze lints the template with cfn-lint and translates it with the SAM
+// translator. Problems in the template are in the Result; the error is for
+// missing tools (errors.Is(err, ErrMissing)), an unreadable file or a failed
+// run. Results are cached per (absolute path, content, options).
+func Analyze(ctx context.Context, templatePath string, opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	abs, err := filepath.Abs(templatePath)
+	if err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", templatePath, err)
+	}
+	content, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("analyze: reading the template: %w", err)
+	}
+	optsJSON, err := json.Marshal(opts) // map keys are sorted: a stable key
+	if err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", templatePath, err)
+	}
+	t, err := findTools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(content)
+	key := strings.Join([]string{t.python, abs, hex.EncodeToString(sum[:]), string(optsJSON)}, "\x00")
+
+	res, err := results.do(ctx, key, func(ctx context.Context) (*Result, error) {
+		return analyzeCached(ctx, t, userCacheDir(), abs, content, opts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Same result, the caller's spelling of the path.
+	out := *res
+	out.Findings = make([]Finding, len(res.Findings))
+	for i, f := range res.Findings {
+		f.File = templatePath
+		out.Findings[i] = f
+	}
+	return &out, nil
+}
+
+// userCacheDir is the disk cache, or "" (no disk cache) when there is no
+// user cache directory.
+func userCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "sam-dynamodb-go", "samtools")
+}
+
+// output is what the script prints in analyze mode.
+type output struct {
+	Fatal    string `json:"fatal"`
+	Findings []struct {
+		Rule    string   `json:"rule"`
+		Level   string   `json:"level"`
+		Message string   `json:"message"`
+		Line    int      `json:"line"`
+		Column  int      `json:"column"`
+		Path    []string `json:"path"`
+	} `json:"findings"`
+	Translated      map[string]any    `json:"translated"`
+	TranslateErrors []string          `json:"translateErrors"`
+	LocalCode       map[string]string `json:"localCode"`
+}
+
+// pythonRuns counts analyze runs of the script, for tests of the caches.
+var pythonRuns atomic.Int64
+
+// analyzeCached runs the script, or reads its earlier answer from dir.
+// The disk cache is only a speed-up: failing to use it is not an error.
+func analyzeCached(ctx context.Context, t *tools, dir, abs string, content []byte, opts Options) (*Result, error) {
+	h := sha256.New()
+	for _, part := range []any{script, string(content), opts, t.versions} {
+		b, _ := json.Marshal(part) // strings and maps of strings: cannot fail
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	file := ""
+	if dir != "" {
+		file = filepath.Join(dir, hex.EncodeToString(h.Sum(nil))+".json")
+		if raw, err := os.ReadFile(file); err == nil {
+			if res, err := decodeOutput(raw); err == nil {
+				return res, nil
+			}
+		}
+	}
+
+	req, err := json.Marshal(map[string]any{"template": abs, "region": opts.Region, "params": opts.Params, "bucket": PlaceholderBucket})
+	if err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", abs, err)
+	}
+	pythonRuns.Add(1)
+	raw, err := runPython(ctx, t.python, "analyze", req, opts.Region)
+	if err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", abs, err)
+	}
+	res, err := decodeOutput(raw)
+	if err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", abs, err)
+	}
+	if file != "" {
+		writeAtomic(file, raw)
+	}
+	return res, nil
+}
+
+func decodeOutput(raw []byte) (*Result, error) {
+	var out output
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("reading the samtools script's answer: %w", err)
+	}
+	if out.Fatal != "" {
+		return nil, fmt.Errorf("cfn-lint or the SAM translator failed: %s", out.Fatal)
+	}
+	res := &Result{Translated: out.Translated, TranslateErrors: out.TranslateErrors, LocalCode: out.LocalCode}
+	for _, f := range out.Findings {
+		res.Findings = append(res.Findings, Finding{Rule: f.Rule, Level: f.Level, Message: f.Message, Line: f.Line, Column: f.Column, Path: f.Path})
+	}
+	return res, nil
+}
+
+// writeAtomic writes via a temporary file, so a concurrent reader (another
+// go test binary) never sees half a file. Errors are ignored: see analyzeCached.
+func writeAtomic(file string, data []byte) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
+		os.Remove(tmp.Name())
+	}
+}
