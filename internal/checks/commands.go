@@ -47,6 +47,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"table":     cmdTable,
 	"seed":      cmdSeed,
 	"count":     cmdCount,
+	"golden":    cmdGolden,
 }
 
 func init() {
@@ -664,4 +665,93 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// UpdateGolden is the environment variable that makes `golden` rewrite its
+// files from the solutions: WORKSHOP_UPDATE_GOLDEN=1 go test ./solutions/...
+const UpdateGolden = "WORKSHOP_UPDATE_GOLDEN"
+
+// golden NAME ID [PATH]: the SAM translation of resource ID (or its PATH)
+// equals steps/NN/testdata/golden/NAME.json, recorded from the solution.
+func cmdGolden(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: golden NAME ID [PATH]")
+	}
+	t, where := st.template(ts, true)
+	raw, ok := t.Doc["Resources"].(map[string]any)[args[1]]
+	if !ok {
+		st.fail(ts, "%s has no resource %s%s", where, args[1], others(t))
+	}
+	what := "resource " + args[1]
+	if len(args) == 3 {
+		if raw, ok = lookupDots(raw, args[2]); !ok {
+			st.fail(ts, "%s: resource %s has no %s", where, args[1], args[2])
+		}
+		what += " " + args[2]
+	}
+	got, err := json.MarshalIndent(raw, "", "  ")
+	if err != nil {
+		ts.Fatalf("encoding %s: %v", what, err)
+	}
+	got = append(got, '\n')
+	file := filepath.Join(st.target.Root, "steps", st.target.Step.Slug, "testdata", "golden", args[0]+".json")
+	if os.Getenv(UpdateGolden) == "1" && st.target.Mode == Solution {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		ts.Fatalf("no golden file %s: record it with %s=1 go test ./solutions/%s", st.rel(file), UpdateGolden, st.target.Step.Slug)
+	}
+	var w, g any
+	_ = json.Unmarshal(want, &w)
+	_ = json.Unmarshal(got, &g)
+	if !reflect.DeepEqual(w, g) {
+		st.fail(ts, "%s: the SAM translator makes %s differ from the solution's (%s):\n%s", where, what, st.rel(file), firstDiff(w, g, ""))
+	}
+}
+
+// firstDiff describes the first place where two JSON values differ.
+func firstDiff(want, got any, path string) string {
+	at := path
+	if at == "" {
+		at = "(top)"
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("at %s: expected %s, got %s", at, show(want), show(got))
+		}
+		for k := range w {
+			if _, ok := g[k]; !ok {
+				return fmt.Sprintf("at %s: %s is missing", at, k)
+			}
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				return fmt.Sprintf("at %s: %s is not expected", at, k)
+			}
+			if !reflect.DeepEqual(w[k], g[k]) {
+				return firstDiff(w[k], g[k], strings.TrimPrefix(path+"."+k, "."))
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Sprintf("at %s: expected %s, got %s", at, show(want), show(got))
+		}
+		for i := range w {
+			if !reflect.DeepEqual(w[i], g[i]) {
+				return firstDiff(w[i], g[i], fmt.Sprintf("%s.%d", path, i))
+			}
+		}
+	}
+	return fmt.Sprintf("at %s: expected %s, got %s", at, show(want), show(got))
 }

@@ -180,7 +180,7 @@ func run(args []string) error {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving the local API: %w", err)
 	}
-	fmt.Println("\nworkshop: stopped; the local tables are gone with it")
+	fmt.Println("\nworkshop: stopped everything it started")
 	return nil
 }
 

@@ -6,6 +6,6 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 )
 
-// TestStep runs this step's checks (steps/01-hello-api/testdata) on the files
-// in this directory. See the README for what each check looks at.
+// TestStep runs this step's checks (the .txtar files in testdata/ of the step
+// under steps/) on the files in this directory, and explains each failure.
 func TestStep(t *testing.T) { checks.Run(t) }

@@ -1,0 +1,94 @@
+package checks
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+)
+
+// appFiles lists a step directory's own files: what a learner deploys
+// (template.yaml, Go code) and reads, without the checks.
+func appFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestManifest checks that the manifest and the directories agree, and that
+// each step continues from the previous step's solution.
+func TestManifest(t *testing.T) {
+	root, err := stack.RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Steps) == 0 {
+		t.Fatalf("%s lists no steps", ManifestFile)
+	}
+	for i, s := range m.Steps {
+		starter := filepath.Join(root, "steps", s.Slug)
+		solution := filepath.Join(root, "solutions", s.Slug)
+		t.Run(s.Slug, func(t *testing.T) {
+			if want := fmt.Sprintf("%02d", i+1); s.Number() != want {
+				t.Errorf("step %s is number %d in %s: its slug should start with %s-", s.Slug, i+1, ManifestFile, want)
+			}
+			if !slices.Equal(appFiles(t, starter), appFiles(t, solution)) {
+				t.Errorf("steps/%s has files %v but solutions/%s has %v: each solution is the same directory, solved", s.Slug, appFiles(t, starter), s.Slug, appFiles(t, solution))
+			}
+			names, err := Target{Root: root, Step: s}.Scripts()
+			if err != nil || len(names) == 0 {
+				t.Fatalf("steps/%s/testdata has no checks (*.txtar): %v", s.Slug, err)
+			}
+			for _, f := range s.FailOnStarter {
+				if !slices.Contains(names, f) {
+					t.Errorf("failOnStarter names %s, but steps/%s/testdata/%s.txtar does not exist", f, s.Slug, f)
+				}
+			}
+			for name := range s.LearnerFiles {
+				data, err := os.ReadFile(filepath.Join(starter, name))
+				if err != nil {
+					t.Fatalf("learner file %s: %v", name, err)
+				}
+				if !bytes.Contains(data, []byte("TODO(step "+s.Number()+")")) {
+					t.Errorf("steps/%s/%s is a learner file but has no TODO(step %s) marker to show where to work", s.Slug, name, s.Number())
+				}
+				if sol, _ := os.ReadFile(filepath.Join(solution, name)); bytes.Contains(sol, []byte("TODO(step "+s.Number()+")")) {
+					t.Errorf("solutions/%s/%s still has a TODO(step %s) marker", s.Slug, name, s.Number())
+				}
+			}
+			if i == 0 {
+				return
+			}
+			// Continuity: what this step does not ask the learner to change is
+			// exactly the previous solution.
+			prev := filepath.Join(root, "solutions", m.Steps[i-1].Slug)
+			for _, name := range appFiles(t, starter) {
+				if _, learner := s.LearnerFiles[name]; learner || name == "README.md" {
+					continue
+				}
+				a, _ := os.ReadFile(filepath.Join(starter, name))
+				b, err := os.ReadFile(filepath.Join(prev, name))
+				if err != nil || !bytes.Equal(a, b) {
+					t.Errorf("steps/%s/%s differs from solutions/%s/%s: a step starts from the previous solution, so a file the learner does not edit must be identical (or list it in learnerFiles)", s.Slug, name, m.Steps[i-1].Slug, name)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,521 @@
+package lambdart
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bootstrap is testdata/fn built for this machine.
+var bootstrap string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambdart-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bootstrap = filepath.Join(dir, "bootstrap")
+	out, err := exec.Command("go", "build", "-o", bootstrap, "./testdata/fn").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building testdata/fn: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// lockedBuffer is a Config.Logs the test can read while the function writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func start(t *testing.T, cfg Config) *Function {
+	t.Helper()
+	cfg.Bootstrap = bootstrap
+	if cfg.Name == "" {
+		cfg.Name = "fn-test"
+	}
+	f, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func invoke(t *testing.T, f *Function, event string) *Result {
+	t.Helper()
+	res, err := f.Invoke(context.Background(), []byte(event))
+	if err != nil {
+		t.Fatalf("Invoke(%s): %v", event, err)
+	}
+	return res
+}
+
+type reply struct {
+	Text     string            `json:"text"`
+	PID      int               `json:"pid"`
+	Env      map[string]string `json:"env"`
+	Cwd      string            `json:"cwd"`
+	ARN      string            `json:"arn"`
+	Request  string            `json:"request"`
+	Deadline int64             `json:"deadline"`
+}
+
+func decode(t *testing.T, res *Result) reply {
+	t.Helper()
+	if res.FunctionError != "" {
+		t.Fatalf("FunctionError %q, payload %s\nlog:\n%s", res.FunctionError, res.Payload, res.Log)
+	}
+	var r reply
+	if err := json.Unmarshal(res.Payload, &r); err != nil {
+		t.Fatalf("payload %s: %v", res.Payload, err)
+	}
+	return r
+}
+
+type lambdaError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+func decodeError(t *testing.T, res *Result) lambdaError {
+	t.Helper()
+	if res.FunctionError != "Unhandled" {
+		t.Fatalf("FunctionError = %q, want Unhandled; payload %s", res.FunctionError, res.Payload)
+	}
+	var e lambdaError
+	if err := json.Unmarshal(res.Payload, &e); err != nil {
+		t.Fatalf("error payload %s: %v", res.Payload, err)
+	}
+	return e
+}
+
+func TestInvokeOutcomes(t *testing.T) {
+	tests := []struct {
+		name     string
+		timeout  time.Duration
+		event    string
+		wantType string // "" for success
+		wantMsg  string // %s is the request id
+		wantLog  []string
+		wantWarm bool // the next invocation reuses the process
+	}{
+		{name: "success", event: `{"mode":"echo","text":"hi"}`, wantWarm: true},
+		{name: "handler error", event: `{"mode":"error"}`, wantType: "errorString", wantMsg: "bad input",
+			wantLog: []string{`{"errorMessage":"bad input","errorType":"errorString"}`}, wantWarm: true},
+		{name: "panic", event: `{"mode":"panic"}`, wantType: "string", wantMsg: "boom",
+			wantLog: []string{"RequestId: %s Error: Runtime exited with error: exit status 1\nRuntime.ExitError\nEND RequestId: %s"}},
+		{name: "os.Exit", event: `{"mode":"exit","n":3}`, wantType: "Runtime.ExitError",
+			wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 3",
+			wantLog: []string{"exiting\nRequestId: %s Error: Runtime exited with error: exit status 3\nRuntime.ExitError\n"}},
+		{name: "timeout", timeout: 300 * time.Millisecond, event: `{"mode":"sleep"}`, wantType: "Sandbox.Timedout",
+			wantMsg: "RequestId: %s Error: Task timed out after 0.30 seconds",
+			wantLog: []string{"\tStatus: timeout\n", " %s Task timed out after 0.30 seconds\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, Config{Timeout: tt.timeout})
+			before := decode(t, invoke(t, f, `{"mode":"echo"}`))
+
+			res := invoke(t, f, tt.event)
+			id := res.RequestID
+			if res.InitDuration != 0 {
+				t.Errorf("InitDuration = %v on a warm environment", res.InitDuration)
+			}
+			if tt.wantType == "" {
+				if r := decode(t, res); r.PID != before.PID || r.Text != "hi" {
+					t.Errorf("reply %+v, want text hi from pid %d", r, before.PID)
+				}
+			} else {
+				e := decodeError(t, res)
+				if e.Type != tt.wantType || e.Message != strings.ReplaceAll(tt.wantMsg, "%s", id) {
+					t.Errorf("error = %+v, want type %q message %q", e, tt.wantType, tt.wantMsg)
+				}
+			}
+			for _, w := range tt.wantLog {
+				if w = strings.ReplaceAll(w, "%s", id); !strings.Contains(res.Log, w) {
+					t.Errorf("log lacks %q:\n%s", w, res.Log)
+				}
+			}
+
+			after := invoke(t, f, `{"mode":"echo"}`)
+			warm := decode(t, after).PID == before.PID
+			if warm != tt.wantWarm || (after.InitDuration == 0) != tt.wantWarm {
+				t.Errorf("next invocation warm = %v (InitDuration %v), want warm %v", warm, after.InitDuration, tt.wantWarm)
+			}
+		})
+	}
+}
+
+func TestInitFailures(t *testing.T) {
+	defer func(d time.Duration) { initTimeout = d }(initTimeout)
+	initTimeout = 300 * time.Millisecond
+	tests := []struct {
+		init     string
+		wantType string
+		wantMsg  string // %s is the request id
+		wantLog  []string
+	}{
+		{init: "exit", wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 1",
+			wantLog: []string{"init: starting\n", "init: cannot load configuration\nINIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART RequestId: %s"}},
+		{init: "initerror", wantType: "InitError", wantMsg: "missing TABLE_NAME",
+			wantLog: []string{"init: posting an init error\n", "\tStatus: error\tError Type: InitError\n"}},
+		{init: "hang", wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Init phase timed out after 0.30 seconds",
+			wantLog: []string{"\tPhase: init\tStatus: timeout\t"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.init, func(t *testing.T) {
+			f := start(t, Config{Env: map[string]string{"FN_INIT": tt.init}})
+			for range 2 { // no environment survives a failed init
+				res := invoke(t, f, `{"mode":"echo"}`)
+				e := decodeError(t, res)
+				if e.Type != tt.wantType || e.Message != strings.ReplaceAll(tt.wantMsg, "%s", res.RequestID) {
+					t.Errorf("error = %+v, want type %q message %q", e, tt.wantType, tt.wantMsg)
+				}
+				if res.InitDuration <= 0 {
+					t.Errorf("InitDuration = %v, want > 0", res.InitDuration)
+				}
+				for _, w := range tt.wantLog {
+					if w = strings.ReplaceAll(w, "%s", res.RequestID); !strings.Contains(res.Log, w) {
+						t.Errorf("log lacks %q:\n%s", w, res.Log)
+					}
+				}
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if len(f.all) != 0 {
+				t.Errorf("%d environments left after failed inits", len(f.all))
+			}
+		})
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	t.Setenv("HOST_ONLY", "leaked")
+	cfg := Config{
+		Name:      "hello-fn",
+		Handler:   "bootstrap",
+		MemoryMB:  256,
+		Timeout:   5 * time.Second,
+		Region:    "eu-west-3",
+		AccountID: "111122223333",
+		Env: map[string]string{
+			"TABLE_NAME":                "items",
+			"AWS_ACCESS_KEY_ID":         "ASIALOCALKEY",
+			"AWS_SECRET_ACCESS_KEY":     "secret",
+			"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+			"AWS_REGION":                "us-west-2", // reserved: Lambda's value wins
+			"TZ":                        "Europe/Paris",
+		},
+	}
+	f := start(t, cfg)
+	t0 := time.Now()
+	res := invoke(t, f, `{"mode":"env"}`)
+	t1 := time.Now()
+	r := decode(t, res)
+
+	root := filepath.Dir(bootstrap)
+	want := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":        "hello-fn",
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/hello-fn",
+		"AWS_REGION":                      "eu-west-3",
+		"AWS_DEFAULT_REGION":              "eu-west-3",
+		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
+		"_HANDLER":                        "bootstrap",
+		"LAMBDA_TASK_ROOT":                root,
+		"LANG":                            "en_US.UTF-8",
+		"TZ":                              "Europe/Paris",
+		"TABLE_NAME":                      "items",
+		"AWS_ACCESS_KEY_ID":               "ASIALOCALKEY",
+		"AWS_SECRET_ACCESS_KEY":           "secret",
+		"AWS_ENDPOINT_URL_DYNAMODB":       "http://127.0.0.1:8000",
+		"HOST_ONLY":                       "",
+		"HOME":                            "",
+	}
+	for k, v := range want {
+		if r.Env[k] != v {
+			t.Errorf("%s = %q, want %q", k, r.Env[k], v)
+		}
+	}
+	if !regexp.MustCompile(`^127\.0\.0\.1:\d+$`).MatchString(r.Env["AWS_LAMBDA_RUNTIME_API"]) {
+		t.Errorf("AWS_LAMBDA_RUNTIME_API = %q, want 127.0.0.1:PORT", r.Env["AWS_LAMBDA_RUNTIME_API"])
+	}
+	if !regexp.MustCompile(`^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`).MatchString(r.Env["AWS_LAMBDA_LOG_STREAM_NAME"]) {
+		t.Errorf("AWS_LAMBDA_LOG_STREAM_NAME = %q", r.Env["AWS_LAMBDA_LOG_STREAM_NAME"])
+	}
+	if r.Cwd != root {
+		t.Errorf("working directory %q, want %q", r.Cwd, root)
+	}
+	if r.ARN != "arn:aws:lambda:eu-west-3:111122223333:function:hello-fn" || r.ARN != f.ARN() {
+		t.Errorf("function ARN %q", r.ARN)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(res.RequestID) || r.Request != res.RequestID {
+		t.Errorf("request id %q seen as %q", res.RequestID, r.Request)
+	}
+	lo, hi := t0.Add(cfg.Timeout).UnixMilli(), t1.Add(cfg.Timeout).UnixMilli()
+	if r.Deadline < lo || r.Deadline > hi {
+		t.Errorf("context deadline %d, want between %d and %d (invoke time + Timeout)", r.Deadline, lo, hi)
+	}
+}
+
+func TestLogShape(t *testing.T) {
+	logs := &lockedBuffer{}
+	f := start(t, Config{Logs: logs, MemoryMB: 512})
+	cold := invoke(t, f, `{"mode":"log"}`)
+	warm := invoke(t, f, `{"mode":"log"}`)
+
+	report := `REPORT RequestId: %[1]s\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 512 MB\tMax Memory Used: \d+ MB`
+	body := `START RequestId: %[1]s Version: \$LATEST\n` +
+		`hello from stdout\n` +
+		`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d hello from stderr\n` +
+		`no newline at the end\n` +
+		`END RequestId: %[1]s\n` + report
+	tests := []struct {
+		name string
+		res  *Result
+		want string
+	}{
+		{"cold", cold, `^init: starting\n` + body + `\tInit Duration: \d+\.\d\d ms\n$`},
+		{"warm", warm, `^` + body + `\n$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			re := fmt.Sprintf(tt.want, regexp.QuoteMeta(tt.res.RequestID))
+			if !regexp.MustCompile(re).MatchString(tt.res.Log) {
+				t.Errorf("log does not match %s:\n%s", re, tt.res.Log)
+			}
+		})
+	}
+	if got := logs.String(); got != cold.Log+warm.Log {
+		t.Errorf("Config.Logs got:\n%s\nwant both invocations' logs:\n%s", got, cold.Log+warm.Log)
+	}
+}
+
+// waitFiles waits until dir holds n files (an environment reached a barrier).
+func waitFiles(t *testing.T, dir string, n int) {
+	t.Helper()
+	for range 1000 {
+		if names, _ := os.ReadDir(dir); len(names) >= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%s never held %d files", dir, n)
+}
+
+func TestConcurrency(t *testing.T) {
+	t.Run("two environments", func(t *testing.T) {
+		f := start(t, Config{MaxConcurrency: 2})
+		event := fmt.Sprintf(`{"mode":"barrier","dir":%q,"n":2}`, t.TempDir())
+		results := make([]*Result, 2)
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Go(func() { results[i] = invoke(t, f, event) })
+		}
+		wg.Wait()
+		a, b := decode(t, results[0]), decode(t, results[1])
+		if a.PID == b.PID {
+			t.Errorf("both invocations ran in pid %d, want two environments", a.PID)
+		}
+		for _, r := range results {
+			if r.InitDuration == 0 {
+				t.Errorf("invocation %s was not a cold start", r.RequestID)
+			}
+		}
+	})
+
+	t.Run("waits for a free environment", func(t *testing.T) {
+		f := start(t, Config{MaxConcurrency: 1})
+		dir := t.TempDir()
+		busy := make(chan *Result)
+		go func() {
+			res, _ := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
+			busy <- res
+		}()
+		waitFiles(t, dir, 1)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := f.Invoke(ctx, []byte(`{"mode":"echo"}`)); !errors.Is(err, context.Canceled) {
+			t.Errorf("Invoke with every environment busy and ctx canceled: err = %v, want context.Canceled", err)
+		}
+
+		waiting := make(chan *Result)
+		go func() { waiting <- invoke(t, f, `{"mode":"echo"}`) }()
+		os.WriteFile(filepath.Join(dir, "release"), nil, 0o644)
+		first := decode(t, <-busy)
+		if second := decode(t, <-waiting); second.PID != first.PID {
+			t.Errorf("second invocation ran in pid %d, want the one environment (pid %d)", second.PID, first.PID)
+		}
+	})
+}
+
+func TestClose(t *testing.T) {
+	f := start(t, Config{MaxConcurrency: 2})
+	pid := decode(t, invoke(t, f, `{"mode":"echo"}`)).PID
+
+	dir := t.TempDir()
+	busy := make(chan error)
+	go func() {
+		_, err := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
+		busy <- err
+	}()
+	waitFiles(t, dir, 1)
+
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-busy; !errors.Is(err, errClosed) {
+		t.Errorf("invocation in progress during Close: err = %v, want %v", err, errClosed)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process %d still exists after Close (kill -0: %v)", pid, err)
+	}
+	if _, err := f.Invoke(context.Background(), []byte(`{"mode":"echo"}`)); !errors.Is(err, errClosed) {
+		t.Errorf("Invoke after Close: err = %v, want %v", err, errClosed)
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestStartRejects(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(plain, []byte("not a program"), 0o644)
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no name", Config{Bootstrap: bootstrap}, "no name"},
+		{"missing bootstrap", Config{Name: "fn", Bootstrap: filepath.Join(dir, "bootstrap")}, "bootstrap not found"},
+		{"not executable", Config{Name: "fn", Bootstrap: plain}, "not an executable file"},
+		{"a directory", Config{Name: "fn", Bootstrap: dir}, "not an executable file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Start(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Start: err = %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInvalidEntrypoint(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "bootstrap")
+	os.WriteFile(fake, []byte("\x7fELF not really"), 0o755)
+	f, err := Start(Config{Name: "fn", Bootstrap: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := f.Invoke(context.Background(), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := decodeError(t, res); e.Type != "Runtime.InvalidEntrypoint" || !strings.Contains(e.Message, "exec format error") {
+		t.Errorf("error = %+v, want Runtime.InvalidEntrypoint about the exec format", e)
+	}
+}
+
+// TestRuntimeAPI drives one environment's Runtime API by hand, as a runtime would.
+func TestRuntimeAPI(t *testing.T) {
+	f := start(t, Config{Env: map[string]string{"FN_INIT": "hang"}}) // the process never calls the API
+	e, err := f.startEnv(&logBuf{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base string
+	for _, kv := range e.cmd.Env {
+		if v, ok := strings.CutPrefix(kv, "AWS_LAMBDA_RUNTIME_API="); ok {
+			base = "http://" + v + apiPrefix
+		}
+	}
+	call := func(method, path, body string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+
+	if code, _, _ := call("POST", "/invocation/nope/response", "{}"); code != http.StatusBadRequest {
+		t.Errorf("response before any event: status %d, want 400", code)
+	}
+
+	inv := &invocation{id: newRequestID(), payload: []byte(`{"k":1}`), deadline: time.Now().Add(time.Minute), done: make(chan struct{})}
+	ran := make(chan outcome)
+	go func() { ran <- e.run(context.Background(), inv) }()
+
+	code, h, body := call("GET", "/invocation/next", "")
+	if code != http.StatusOK || body != `{"k":1}` || h.Get("Lambda-Runtime-Aws-Request-Id") != inv.id ||
+		h.Get("Lambda-Runtime-Deadline-Ms") != fmt.Sprint(inv.deadline.UnixMilli()) ||
+		h.Get("Lambda-Runtime-Invoked-Function-Arn") != f.ARN() || !strings.HasPrefix(h.Get("Lambda-Runtime-Trace-Id"), "Root=1-") {
+		t.Fatalf("next: status %d, body %s, headers %v", code, body, h)
+	}
+	steps := []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/init/error", `{"errorMessage":"late","errorType":"X"}`, http.StatusForbidden},
+		{"POST", "/invocation/other-id/response", `{}`, http.StatusBadRequest},
+		{"POST", "/invocation/" + inv.id + "/response", strings.Repeat("x", maxResponse+1), http.StatusRequestEntityTooLarge},
+		{"POST", "/invocation/" + inv.id + "/response", `"ok"`, http.StatusForbidden}, // already answered
+		{"GET", "/invocation/" + inv.id + "/response", ``, http.StatusMethodNotAllowed},
+	}
+	for _, s := range steps {
+		if code, _, body := call(s.method, s.path, s.body); code != s.want {
+			t.Errorf("%s %s: status %d (%s), want %d", s.method, s.path, code, body, s.want)
+		}
+	}
+	var le lambdaError
+	if json.Unmarshal(inv.resp, &le); le.Type != "Function.ResponseSizeTooLarge" || inv.errType == "" {
+		t.Errorf("oversized response recorded as %s", inv.resp)
+	}
+
+	go func() { // ends the invocation; blocks until teardown
+		if resp, err := http.Get(base + "/invocation/next"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if out := <-ran; out != warm {
+		t.Errorf("run = %v, want warm after the runtime asked for the next event", out)
+	}
+	e.teardown()
+}
