@@ -5,7 +5,9 @@ package gobuild
 
 import (
 	"context"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // Target is one function to build.
@@ -46,8 +49,91 @@ func Build(ctx context.Context, t Target, outDir string) (string, error) {
 }
 
 // BuildHost builds the same package for this machine, so it can run locally.
+//
+// Each check deploys the step afresh, so builds are kept in the user's cache
+// directory by content: an unchanged function is linked, not built again.
 func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
-	return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
+	key, err := sourceKey(dir)
+	cacheDir, cerr := os.UserCacheDir()
+	if err != nil || cerr != nil {
+		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
+	}
+	cacheDir = filepath.Join(cacheDir, "sam-dynamodb-go", "bootstrap")
+	cached := filepath.Join(cacheDir, key)
+	out, err := filepath.Abs(filepath.Join(outDir, "bootstrap"))
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", dir, err)
+	}
+	if os.MkdirAll(outDir, 0o755) == nil && linkOrCopy(cached, out) == nil {
+		now := time.Now()
+		_ = os.Chtimes(cached, now, now) // still in use: keep it past the next prune
+		return out, nil
+	}
+	bin, err := build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
+	if err != nil {
+		return "", err
+	}
+	if os.MkdirAll(cacheDir, 0o755) == nil {
+		prune(cacheDir, 24*time.Hour)
+		tmp := fmt.Sprintf("%s.%d.tmp", cached, os.Getpid())
+		if linkOrCopy(bin, tmp) == nil && os.Rename(tmp, cached) != nil {
+			_ = os.Remove(tmp)
+		}
+	}
+	return bin, nil
+}
+
+// linkOrCopy makes dst the same file as src: a hard link, or a copy across file systems.
+func linkOrCopy(src, dst string) error {
+	_ = os.Remove(dst)
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o755)
+}
+
+// prune removes cached builds unused for longer than age: each edit of a
+// step makes a new one.
+func prune(dir string, age time.Duration) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// sourceKey hashes what a build of dir depends on here: the Go version, the
+// platform, the directory's Go files and the module's go.mod and go.sum.
+func sourceKey(dir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			files = append(files, filepath.Join(d, "go.mod"), filepath.Join(d, "go.sum"))
+			break
+		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("no go.mod")
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error) {
