@@ -50,6 +50,15 @@ type Target struct {
 	Step Step
 	Dir  string // the directory whose files are checked: steps/NN or solutions/NN
 	Mode Mode
+	// ScriptsDir holds the checks; steps/NN/testdata when empty.
+	ScriptsDir string
+}
+
+func (t Target) scriptsDir() string {
+	if t.ScriptsDir != "" {
+		return t.ScriptsDir
+	}
+	return filepath.Join(t.Root, "steps", t.Step.Slug, "testdata")
 }
 
 // Resolve finds the step for a directory under steps/ or solutions/.
@@ -92,7 +101,7 @@ func Resolve(dir string) (Target, error) {
 
 // Scripts lists the step's check names, sorted.
 func (t Target) Scripts() ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(t.Root, "steps", t.Step.Slug, "testdata", "*.txtar"))
+	files, err := filepath.Glob(filepath.Join(t.scriptsDir(), "*.txtar"))
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +122,7 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	var files []string
 	for _, n := range names {
 		if len(only) == 0 || slices.Contains(only, n) {
-			files = append(files, filepath.Join(t.Root, "steps", t.Step.Slug, "testdata", n+".txtar"))
+			files = append(files, filepath.Join(t.scriptsDir(), n+".txtar"))
 		}
 	}
 	if len(files) == 0 {
