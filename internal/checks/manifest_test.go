@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -55,6 +56,15 @@ func TestManifest(t *testing.T) {
 			names, err := Target{Root: root, Step: s}.Scripts()
 			if err != nil || len(names) == 0 {
 				t.Fatalf("steps/%s/testdata has no checks (*.txtar): %v", s.Slug, err)
+			}
+			for _, n := range names {
+				data, _ := os.ReadFile(filepath.Join(root, "steps", s.Slug, "testdata", n+".txtar"))
+				for i, line := range strings.Split(string(data), "\n") {
+					// testscript expands $VAR and cuts at # outside quotes.
+					if strings.HasPrefix(line, "hint ") && !strings.HasPrefix(line, "hint '") && strings.ContainsAny(line, "$#") {
+						t.Errorf("steps/%s/testdata/%s.txtar:%d: quote this hint ('...', with '' for an apostrophe): testscript would expand its $ or cut it at #", s.Slug, n, i+1)
+					}
+				}
 			}
 			for _, f := range s.FailOnStarter {
 				if !slices.Contains(names, f) {
