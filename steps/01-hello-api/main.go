@@ -1,4 +1,4 @@
-// Command hello is step 01's Lambda function. API Gateway's Lambda proxy
+// Command hello is the workshop's Lambda function. API Gateway's Lambda proxy
 // integration sends each GET /hello here as an APIGatewayProxyRequest, and
 // the function answers with an APIGatewayProxyResponse that API Gateway turns
 // into the HTTP response.
