@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -191,7 +192,12 @@ func Lookup(v any, path string) (any, bool) {
 	if path == "" {
 		return v, true
 	}
-	for _, key := range strings.Split(path, "/") {
+	return LookupKeys(v, strings.Split(path, "/"))
+}
+
+// LookupKeys follows keys through maps, and through lists by index.
+func LookupKeys(v any, keys []string) (any, bool) {
+	for _, key := range keys {
 		switch c := v.(type) {
 		case map[string]any:
 			next, ok := c[key]
@@ -200,8 +206,8 @@ func Lookup(v any, path string) (any, bool) {
 			}
 			v = next
 		case []any:
-			var i int
-			if _, err := fmt.Sscan(key, &i); err != nil || i < 0 || i >= len(c) {
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(c) {
 				return nil, false
 			}
 			v = c[i]

@@ -278,26 +278,10 @@ func cmdProp(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// lookupDots follows a dot-separated path (Properties.Runtime); dots, not
+// slashes, because API paths such as /hello are keys in the translation.
 func lookupDots(v any, path string) (any, bool) {
-	for _, key := range strings.Split(path, ".") {
-		switch c := v.(type) {
-		case map[string]any:
-			next, ok := c[key]
-			if !ok {
-				return nil, false
-			}
-			v = next
-		case []any:
-			i, err := strconv.Atoi(key)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			v = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
+	return cfn.LookupKeys(v, strings.Split(path, "."))
 }
 
 func sameValue(got any, want string) bool {

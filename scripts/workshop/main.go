@@ -91,15 +91,7 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 
 // target finds the directory of a step.
 func target(step string, solution bool) (checks.Target, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return checks.Target{}, err
-	}
-	root, err := stack.RepoRoot(wd)
-	if err != nil {
-		return checks.Target{}, err
-	}
-	m, err := checks.LoadManifest(root)
+	root, m, err := manifest()
 	if err != nil {
 		return checks.Target{}, err
 	}
@@ -213,16 +205,22 @@ func check(args []string) error {
 	return nil
 }
 
-func status() error {
+// manifest loads the step list of the repository around the working directory.
+func manifest() (string, *checks.Manifest, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	root, err := stack.RepoRoot(wd)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	m, err := checks.LoadManifest(root)
+	return root, m, err
+}
+
+func status() error {
+	root, m, err := manifest()
 	if err != nil {
 		return err
 	}
@@ -255,15 +253,7 @@ func status() error {
 }
 
 func rehash() error {
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	root, err := stack.RepoRoot(wd)
-	if err != nil {
-		return err
-	}
-	m, err := checks.LoadManifest(root)
+	root, m, err := manifest()
 	if err != nil {
 		return err
 	}
