@@ -96,17 +96,7 @@ func TestBrokenStepsAreCaught(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := copyStep(t, root, solution)
-			path := filepath.Join(dir, tt.file)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(data), tt.old) {
-				t.Fatalf("%s of the solution no longer contains %q: update this test", tt.file, tt.old)
-			}
-			if err := os.WriteFile(path, []byte(strings.Replace(string(data), tt.old, tt.new, 1)), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			edit(t, filepath.Join(dir, tt.file), tt.old, tt.new)
 			target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
 			results, err := target.Check(nil, time.Now().Add(5*time.Minute))
 			if err != nil {
@@ -143,6 +133,21 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// edit replaces old by new in the file, once.
+func edit(t *testing.T, path, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s no longer contains %q: update this test", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // copyStep copies a step's app files into a fresh directory under the

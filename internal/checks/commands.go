@@ -20,6 +20,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -29,25 +30,27 @@ import (
 // names the file and the resource, says what was expected, and adds the
 // script's current hint.
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"hint":      cmdHint,
-	"lint":      cmdLint,
-	"translate": cmdTranslate,
-	"resource":  cmdResource,
-	"prop":      cmdProp,
-	"route":     cmdRoute,
-	"output":    cmdOutput,
-	"fnenv":     cmdFnEnv,
-	"build":     cmdBuild,
-	"request":   cmdRequest,
-	"status":    cmdStatus,
-	"header":    cmdHeader,
-	"json":      cmdJSON,
-	"invoke":    cmdInvoke,
-	"logs":      cmdLogs,
-	"table":     cmdTable,
-	"seed":      cmdSeed,
-	"count":     cmdCount,
-	"golden":    cmdGolden,
+	"hint":            cmdHint,
+	"lint":            cmdLint,
+	"translate":       cmdTranslate,
+	"resource":        cmdResource,
+	"prop":            cmdProp,
+	"route":           cmdRoute,
+	"output":          cmdOutput,
+	"fnenv":           cmdFnEnv,
+	"build":           cmdBuild,
+	"request":         cmdRequest,
+	"status":          cmdStatus,
+	"header":          cmdHeader,
+	"json":            cmdJSON,
+	"invoke":          cmdInvoke,
+	"logs":            cmdLogs,
+	"table":           cmdTable,
+	"seed":            cmdSeed,
+	"count":           cmdCount,
+	"golden":          cmdGolden,
+	"denied":          cmdDenied,
+	"least-privilege": cmdLeastPrivilege,
 }
 
 func init() {
@@ -738,4 +741,67 @@ func firstDiff(want, got any, path string) string {
 		}
 	}
 	return fmt.Sprintf("at %s: expected %s, got %s", at, show(want), show(got))
+}
+
+// iamFor returns the deployment's IAM proxy and the function's role and name.
+func (st *state) iamFor(ts *testscript.TestScript, fn string) (*iam.Role, string) {
+	s := st.deploy(ts)
+	if s.IAM == nil {
+		ts.Fatalf("IAM is not enforced in this deployment")
+	}
+	role, ok := s.Roles[fn]
+	if !ok {
+		st.fail(ts, "%s has no function %s with an execution role defined in the template", st.rel(st.templatePath()), fn)
+	}
+	return role, s.Env.Refs[fn]
+}
+
+// denied FUNCTION ACTION: the function called ACTION (dynamodb:Scan) and IAM
+// denied it, as AWS would with this role. With !, no call of ACTION was denied.
+func cmdDenied(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	usage(ts, args, 2, "denied FUNCTION ACTION")
+	role, name := st.iamFor(ts, args[0])
+	var denied, allowed []string
+	for _, u := range st.stack.IAM.Usage(name) {
+		if !strings.EqualFold(u.Action, args[1]) {
+			continue
+		}
+		if u.Allowed {
+			allowed = append(allowed, u.Resource)
+		} else {
+			denied = append(denied, u.Resource)
+		}
+	}
+	switch {
+	case neg && len(denied) > 0:
+		st.fail(ts, "role %s denied %s on %s to %s: the role needs an Allow statement for that action on that resource.%s", role.Name, args[1], strings.Join(denied, ", "), args[0], st.recentLogs())
+	case !neg && len(denied) == 0 && len(allowed) > 0:
+		st.fail(ts, "role %s allowed %s on %s; expected AccessDenied (the step's role should not grant it yet)", role.Name, args[1], strings.Join(allowed, ", "))
+	case !neg && len(denied) == 0:
+		st.fail(ts, "%s never called %s, so nothing was denied.%s", args[0], args[1], st.recentLogs())
+	}
+}
+
+// least-privilege FUNCTION: the function's role grants DynamoDB item actions
+// only on named tables, and only the ones the script's requests used.
+func cmdLeastPrivilege(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	usage(ts, args, 1, "least-privilege FUNCTION")
+	role, name := st.iamFor(ts, args[0])
+	rv := iam.ReviewRole(role, st.stack.IAM.Usage(name))
+	if rv.OK() == !neg {
+		return
+	}
+	if neg {
+		st.fail(ts, "role %s grants exactly what %s used; expected a broader grant here", role.Name, args[0])
+	}
+	var lines []string
+	for _, b := range rv.Broad {
+		lines = append(lines, "too broad: "+b)
+	}
+	for _, u := range rv.Unused {
+		lines = append(lines, "granted but never used: "+u)
+	}
+	st.fail(ts, "%s: role %s of %s is not least privilege:\n  %s", st.rel(st.templatePath()), role.Name, args[0], strings.Join(lines, "\n  "))
 }

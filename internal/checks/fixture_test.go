@@ -8,22 +8,34 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
-// TestFixtureApps runs internal/checks/testdata/NAME.txtar against the app in
-// internal/checks/fixtures/NAME: the commands no step uses yet, on
-// whichever DynamoDB backend WORKSHOP_DYNAMODB selects.
+// TestFixtureApps runs internal/checks/testdata/SCRIPT.txtar against an app
+// in internal/checks/fixtures (edited in a copy where a case says so): the
+// commands no step uses yet, on whichever backend WORKSHOP_DYNAMODB selects.
 func TestFixtureApps(t *testing.T) {
 	root, err := stack.RepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"access-log"} {
-		t.Run(name, func(t *testing.T) {
-			target := Target{
-				Root: root, Step: Step{Slug: name}, Mode: Solution,
-				Dir:        filepath.Join(root, "internal", "checks", "fixtures", name),
-				ScriptsDir: "testdata",
+	tests := []struct {
+		script, app string
+		old, new    string // an edit of the app's template.yaml, if any
+	}{
+		{script: "access-log", app: "access-log"},
+		{script: "access-denied", app: "access-log", old: "                - dynamodb:Scan\n"},
+		{script: "policy-template", app: "access-log",
+			old: "        - Statement:\n            - Effect: Allow\n              Action:\n                - dynamodb:PutItem\n                - dynamodb:Scan\n              Resource: !GetAtt Table.Arn\n",
+			new: "        - DynamoDBCrudPolicy:\n            TableName: !Ref Table\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.script, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(root, "internal", "checks", "fixtures", tt.app)
+			if tt.old != "" {
+				dir = copyStep(t, root, dir)
+				edit(t, filepath.Join(dir, "template.yaml"), tt.old, tt.new)
 			}
-			results, err := target.Check([]string{name}, time.Now().Add(5*time.Minute))
+			target := Target{Root: root, Step: Step{Slug: tt.app}, Mode: Solution, Dir: dir, ScriptsDir: "testdata"}
+			results, err := target.Check([]string{tt.script}, time.Now().Add(5*time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +23,7 @@ func startEmbedded(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded DynamoDB: cannot listen on 127.0.0.1: %w", err)
 	}
-	srv := &http.Server{Handler: newEmbeddedHandler(server.NewServer()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withCRC32(newEmbeddedHandler(server.NewServer())), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // returns http.ErrServerClosed on Close
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.Logs, "embedded DynamoDB (minidyn) on %s\n", endpoint)
@@ -187,6 +189,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// withCRC32 adds the x-amz-crc32 header DynamoDB sends with every answer.
+// The Go SDK checks the body against it and, when it is missing, logs a
+// "did not match expected checksum" warning in the function's output.
+func withCRC32(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		body := rec.body.Bytes()
+		w.Header().Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+		rec.flush(w, body)
+	})
 }
 
 // recorder keeps minidyn's answer so it can be completed before it is sent.

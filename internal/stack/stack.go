@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
@@ -39,6 +41,7 @@ type Options struct {
 	BuildDir   string          // where bootstraps go; a temporary directory when empty
 	Logs       io.Writer       // progress, function logs (CloudWatch-like) and API access lines
 	AccessKey  string          // the access key id the app uses; a fresh one when empty (isolates tables)
+	NoIAM      bool            // do not enforce the execution roles' policies on DynamoDB calls
 }
 
 // Stack is a running local deployment.
@@ -50,6 +53,12 @@ type Stack struct {
 	Functions map[string]*lambdart.Function
 	API       http.Handler
 	AccessKey string
+	// IAM enforces each function's execution role on its DynamoDB calls
+	// (nil with NoIAM); Roles are those roles by function logical id.
+	IAM   *iam.Proxy
+	Roles map[string]*iam.Role
+
+	iamServer *http.Server
 
 	ownBackend bool
 	ownBuild   string
@@ -123,6 +132,13 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 
+	endpoint := s.Backend.Endpoint()
+	if !opts.NoIAM {
+		if endpoint, err = s.startIAM(ctx, logs); err != nil {
+			return nil, err
+		}
+	}
+
 	for _, fn := range app.Functions {
 		if err := fn.BuildProblem(); err != nil {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
@@ -132,7 +148,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, err
 		}
-		vars, err := s.functionEnv(fn)
+		vars, err := s.functionEnv(fn, endpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -163,14 +179,57 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
+// startIAM puts the IAM proxy between the functions and the backend, and
+// returns its endpoint.
+func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
+	roles, notes, err := Roles(ctx, s.App, s.Env)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(logs, n)
+	}
+	s.Roles = roles
+	if s.IAM, err = iam.NewProxy(s.Backend.Endpoint(), s.Env.Region, s.Env.AccountID, logs); err != nil {
+		return "", err
+	}
+	// Allowed calls reach the backend as the stack's own key, so that every
+	// function sees the tables created for this deployment.
+	s.IAM.ForwardAs(s.AccessKey)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("starting the IAM proxy: %w", err)
+	}
+	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second}
+	go s.iamServer.Serve(ln)
+	fmt.Fprintf(logs, "IAM: enforcing the execution roles of %s on DynamoDB calls (-no-iam turns it off)\n", strings.Join(sortedKeys(roles), ", "))
+	return "http://" + ln.Addr().String(), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // functionEnv is what the function's process sees besides what Lambda sets:
 // its Environment.Variables resolved, credentials, and the DynamoDB endpoint.
-func (s *Stack) functionEnv(fn sam.Function) (map[string]string, error) {
+// With IAM on, each function has its own access key, which the proxy maps to
+// the function's execution role, as STS credentials are in AWS.
+func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string, error) {
+	key := s.AccessKey
+	if role, ok := s.Roles[fn.ID]; ok && s.IAM != nil {
+		key = NewAccessKey()
+		s.IAM.Register(key, iam.Identity{Role: role, Function: s.Env.Refs[fn.ID]})
+	}
 	vars := map[string]string{
-		"AWS_ACCESS_KEY_ID":         s.AccessKey,
+		"AWS_ACCESS_KEY_ID":         key,
 		"AWS_SECRET_ACCESS_KEY":     "workshop-local-secret",
 		"AWS_SESSION_TOKEN":         "workshop-local-session",
-		"AWS_ENDPOINT_URL_DYNAMODB": s.Backend.Endpoint(),
+		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
 	}
 	raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables")
 	if !ok {
@@ -200,6 +259,9 @@ func (s *Stack) Close() error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		errs = append(errs, s.Functions[id].Close())
+	}
+	if s.iamServer != nil {
+		errs = append(errs, s.iamServer.Close())
 	}
 	if s.ownBackend && s.Backend != nil {
 		errs = append(errs, s.Backend.Close())

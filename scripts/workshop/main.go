@@ -30,7 +30,9 @@ import (
 const usage = `usage: go run ./scripts/workshop COMMAND [flags]
 
 commands:
-  run STEP [-solution] [-port 3000]   run the step's app locally (API on 127.0.0.1)
+  run STEP [-solution] [-port 3000] [-no-iam]
+                                      run the step's app locally (API on 127.0.0.1);
+                                      -no-iam: do not enforce the execution role on DynamoDB
   check STEP [-solution]              run the step's checks and explain each failure
   status                              show every step: untouched, in progress or done
   rehash                              maintainers: record the untouched starters' hashes
@@ -108,8 +110,10 @@ func target(step string, solution bool) (checks.Target, error) {
 
 func run(args []string) error {
 	var port int
+	var noIAM bool
 	step, solution, err := stepFlags("run", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&port, "port", 3000, "port of the local API on 127.0.0.1")
+		fs.BoolVar(&noIAM, "no-iam", false, "do not enforce the execution role on DynamoDB calls (to compare)")
 	})
 	if err != nil {
 		return err
@@ -139,6 +143,7 @@ func run(args []string) error {
 		Backend:   backend,
 		Logs:      os.Stdout,
 		AccessKey: "AKIAWORKSHOPLOCAL",
+		NoIAM:     noIAM,
 	})
 	if err != nil {
 		var ce *gobuild.CompileError

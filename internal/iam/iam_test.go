@@ -1,0 +1,453 @@
+package iam
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+	table   = "arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table"
+	other   = "arn:aws:dynamodb:us-east-1:123456789012:table/Other"
+)
+
+// seedPolicy is the seed's inline policy, after !GetAtt Table.Arn is resolved:
+// PutItem is commented out, as in the article.
+const seedPolicy = `
+Version: 2012-10-17
+Statement:
+  - Effect: Allow
+    Action:
+      - dynamodb:List*
+      - dynamodb:DescribeReservedCapacity*
+      - dynamodb:DescribeLimits
+      - dynamodb:DescribeTimeToLive
+    Resource: "*"
+  - Effect: Allow
+    Action:
+      #- dynamodb:DescribeTable
+      - dynamodb:Scan
+      #- dynamodb:PutItem
+    Resource: arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table
+`
+
+func mustYAML(t *testing.T, src string) any {
+	t.Helper()
+	var doc any
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatalf("test policy: %v", err)
+	}
+	return doc
+}
+
+func mustPolicy(t *testing.T, name, src string) Policy {
+	t.Helper()
+	p, err := ParsePolicy(name, mustYAML(t, src))
+	if err != nil {
+		t.Fatalf("ParsePolicy: %v", err)
+	}
+	return p
+}
+
+func mustManaged(t *testing.T, arn string) Policy {
+	t.Helper()
+	p, ok := Managed(arn)
+	if !ok {
+		t.Fatalf("Managed(%s) unknown", arn)
+	}
+	return p
+}
+
+// body builds a DynamoDB JSON request body.
+func body(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// decide runs a request through parsing and evaluation as the proxy does, and
+// returns the message DynamoDB would answer ("" when allowed).
+func decide(t *testing.T, role *Role, op string, req map[string]any) (msg string, d Decision) {
+	t.Helper()
+	r, err := ParseDynamoDB(targetPrefix+op, body(t, req), region, account)
+	if err != nil {
+		t.Fatalf("ParseDynamoDB(%s): %v", op, err)
+	}
+	for _, c := range r.Checks {
+		d = role.Evaluate(c.Action, c.Resource)
+		if !d.Allowed {
+			return DenialMessage(account, role.Name, "HelloWorldFunction", c.Action, c.Resource, d.ExplicitDeny), d
+		}
+	}
+	return "", d
+}
+
+func implicit(action, resource string) string {
+	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
+		action + " on resource: " + resource + " because no identity-based policy allows the " + action + " action"
+}
+
+func explicit(action, resource string) string {
+	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
+		action + " on resource: " + resource + " with an explicit deny in an identity-based policy"
+}
+
+func TestDecisions(t *testing.T) {
+	tableReq := map[string]any{"TableName": "dva-01-001-Table"}
+	otherReq := map[string]any{"TableName": "Other"}
+	item := map[string]any{"TableName": "dva-01-001-Table", "Item": map[string]any{"dt": map[string]any{"S": "x"}}}
+
+	tests := []struct {
+		name     string
+		policies []string // YAML documents, or managed policy ARNs
+		op       string
+		req      map[string]any
+		want     string // the AccessDenied message, "" for allowed
+		matched  string // Source of the deciding statement, "" for none
+		skipped  int
+	}{
+		// The seed: PutItem commented out.
+		{"seed: Scan allowed", []string{seedPolicy}, "Scan", tableReq, "", "inline policy HelloWorldFunctionPolicies, statement 2", 0},
+		{"seed: PutItem denied", []string{seedPolicy}, "PutItem", item, implicit("dynamodb:PutItem", table), "", 0},
+		{"seed: ListTables allowed by List*", []string{seedPolicy}, "ListTables", map[string]any{}, "", "inline policy HelloWorldFunctionPolicies, statement 1", 0},
+		{"seed: DescribeLimits allowed", []string{seedPolicy}, "DescribeLimits", map[string]any{}, "", "inline policy HelloWorldFunctionPolicies, statement 1", 0},
+		{"seed: DescribeTimeToLive allowed on any table", []string{seedPolicy}, "DescribeTimeToLive", otherReq, "", "inline policy HelloWorldFunctionPolicies, statement 1", 0},
+		{"seed: DescribeTable denied", []string{seedPolicy}, "DescribeTable", tableReq, implicit("dynamodb:DescribeTable", table), "", 0},
+		{"seed: Scan of another table denied", []string{seedPolicy}, "Scan", otherReq, implicit("dynamodb:Scan", other), "", 0},
+
+		// Wildcard actions.
+		{"dynamodb:* allows PutItem", []string{allow("dynamodb:*", table)}, "PutItem", item, "", "p, statement 1", 0},
+		{"* allows PutItem", []string{allow("*", "*")}, "PutItem", item, "", "p, statement 1", 0},
+		{"dynamodb:Put* allows PutItem", []string{allow("dynamodb:Put*", table)}, "PutItem", item, "", "p, statement 1", 0},
+		{"dynamodb:Put* does not allow UpdateItem", []string{allow("dynamodb:Put*", table)}, "UpdateItem", tableReq, implicit("dynamodb:UpdateItem", table), "", 0},
+		{"dynamodb:?etItem allows GetItem", []string{allow("dynamodb:?etItem", table)}, "GetItem", tableReq, "", "p, statement 1", 0},
+		{"dynamodb:?etItem does not allow BatchGetItem", []string{allow("dynamodb:?etItem", table)}, "BatchGetItem",
+			map[string]any{"RequestItems": map[string]any{"dva-01-001-Table": map[string]any{}}}, implicit("dynamodb:BatchGetItem", table), "", 0},
+		{"actions are case-insensitive", []string{allow("DynamoDB:putitem", table)}, "PutItem", item, "", "p, statement 1", 0},
+		{"resources are case-sensitive", []string{allow("dynamodb:PutItem", strings.ToLower(table))}, "PutItem", item, implicit("dynamodb:PutItem", table), "", 0},
+		{"resource wildcard spans : and /", []string{allow("dynamodb:PutItem", "arn:aws:dynamodb:*")}, "PutItem", item, "", "p, statement 1", 0},
+		{"resource ? matches one character", []string{allow("dynamodb:PutItem", "arn:aws:dynamodb:us-east-?:123456789012:table/dva-01-001-Table")}, "PutItem", item, "", "p, statement 1", 0},
+
+		// Deny over Allow.
+		{"explicit deny wins", []string{allow("dynamodb:*", "*"), deny("dynamodb:DeleteItem", table)}, "DeleteItem", tableReq,
+			explicit("dynamodb:DeleteItem", table), "p, statement 1", 0},
+		{"deny of another action leaves the allow", []string{allow("dynamodb:*", "*"), deny("dynamodb:DeleteItem", table)}, "PutItem", item, "", "p, statement 1", 0},
+
+		// NotAction and NotResource.
+		{"NotAction allows what it does not name", []string{`{Statement: {Effect: Allow, NotAction: "dynamodb:Delete*", Resource: "*"}}`}, "PutItem", item, "", "p, statement 1", 0},
+		{"NotAction does not allow what it names", []string{`{Statement: {Effect: Allow, NotAction: "dynamodb:Delete*", Resource: "*"}}`}, "DeleteItem", tableReq, implicit("dynamodb:DeleteItem", table), "", 0},
+		{"NotResource allows other tables", []string{`{Statement: {Effect: Allow, Action: "dynamodb:*", NotResource: "` + other + `"}}`}, "PutItem", item, "", "p, statement 1", 0},
+		{"NotResource excludes its table", []string{`{Statement: {Effect: Allow, Action: "dynamodb:*", NotResource: "` + other + `"}}`}, "Scan", otherReq, implicit("dynamodb:Scan", other), "", 0},
+		{"Deny with NotResource denies the rest", []string{allow("dynamodb:*", "*"), `{Statement: {Effect: Deny, Action: "dynamodb:*", NotResource: "` + table + `"}}`}, "Scan", otherReq, explicit("dynamodb:Scan", other), "p, statement 1", 0},
+
+		{"a policy on another table", []string{allow("dynamodb:PutItem", other)}, "PutItem", item, implicit("dynamodb:PutItem", table), "", 0},
+
+		// Indexes.
+		{"index ARN allows Query on the index", []string{allow("dynamodb:Query", table+"/index/*")}, "Query",
+			map[string]any{"TableName": "dva-01-001-Table", "IndexName": "ByDate"}, "", "p, statement 1", 0},
+		{"index ARN does not allow Query on the table", []string{allow("dynamodb:Query", table+"/index/*")}, "Query", tableReq, implicit("dynamodb:Query", table), "", 0},
+		{"table ARN does not allow Query on its index", []string{allow("dynamodb:Query", table)}, "Query",
+			map[string]any{"TableName": "dva-01-001-Table", "IndexName": "ByDate"}, implicit("dynamodb:Query", table+"/index/ByDate"), "", 0},
+
+		// Batches: every table is checked; the first denied (in name order) is named.
+		{"batch: both tables allowed", []string{allow("dynamodb:BatchWriteItem", table), allow("dynamodb:BatchWriteItem", other)}, "BatchWriteItem",
+			map[string]any{"RequestItems": map[string]any{"dva-01-001-Table": []any{}, "Other": []any{}}}, "", "p, statement 1", 0},
+		{"batch: one table denied", []string{allow("dynamodb:BatchWriteItem", table)}, "BatchWriteItem",
+			map[string]any{"RequestItems": map[string]any{"dva-01-001-Table": []any{}, "Other": []any{}}}, implicit("dynamodb:BatchWriteItem", other), "", 0},
+		{"transaction: each item needs its own action", []string{allow("dynamodb:PutItem", "*")}, "TransactWriteItems",
+			map[string]any{"TransactItems": []any{
+				map[string]any{"Put": map[string]any{"TableName": "dva-01-001-Table"}},
+				map[string]any{"Update": map[string]any{"TableName": "Other"}},
+			}}, implicit("dynamodb:UpdateItem", other), "", 0},
+
+		// Conditions are not evaluated.
+		{"an Allow with a Condition grants nothing", []string{`{Statement: {Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {StringEquals: {"aws:RequestedRegion": us-east-1}}}}`},
+			"PutItem", item, implicit("dynamodb:PutItem", table), "", 1},
+		{"a Deny with a Condition is ignored", []string{allow("dynamodb:*", "*"), `{Statement: {Effect: Deny, Action: "dynamodb:*", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "false"}}}}`},
+			"PutItem", item, "", "p, statement 1", 1},
+		{"an empty Condition is no condition", []string{`{Statement: {Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {}}}`}, "PutItem", item, "", "p, statement 1", 0},
+
+		// Managed policies.
+		{"ReadOnlyAccess allows Scan", []string{"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"}, "Scan", tableReq, "",
+			"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess, statement 1 (Sid GeneralReadOnlyAccess)", 0},
+		{"ReadOnlyAccess allows DescribeTable", []string{"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"}, "DescribeTable", tableReq, "",
+			"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess, statement 1 (Sid GeneralReadOnlyAccess)", 0},
+		{"ReadOnlyAccess denies PutItem", []string{"arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"}, "PutItem", item, implicit("dynamodb:PutItem", table), "", 0},
+		{"FullAccess allows DeleteTable", []string{"arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"}, "DeleteTable", tableReq, "",
+			"arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess, statement 1", 0},
+		{"BasicExecutionRole allows no DynamoDB", []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}, "Scan", tableReq, implicit("dynamodb:Scan", table), "", 0},
+		{"BasicExecutionRole does not allow ListTables", []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}, "ListTables", map[string]any{}, implicit("dynamodb:ListTables", "*"), "", 0},
+		{"no policy at all", nil, "GetItem", tableReq, implicit("dynamodb:GetItem", table), "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role := &Role{Name: "FunctionRole", ARN: "arn:aws:iam::123456789012:role/FunctionRole"}
+			for i, src := range tt.policies {
+				switch {
+				case strings.HasPrefix(src, "arn:"):
+					role.Policies = append(role.Policies, mustManaged(t, src))
+				case i == 0 && src == seedPolicy:
+					role.Policies = append(role.Policies, mustPolicy(t, "inline policy HelloWorldFunctionPolicies", src))
+				default:
+					role.Policies = append(role.Policies, mustPolicy(t, "p", src))
+				}
+			}
+			msg, d := decide(t, role, tt.op, tt.req)
+			if msg != tt.want {
+				t.Errorf("message\n got: %q\nwant: %q", msg, tt.want)
+			}
+			if d.Allowed != (tt.want == "") {
+				t.Errorf("Allowed = %v, want %v", d.Allowed, tt.want == "")
+			}
+			if d.ExplicitDeny != strings.Contains(tt.want, "explicit deny") {
+				t.Errorf("ExplicitDeny = %v for %q", d.ExplicitDeny, tt.want)
+			}
+			got := ""
+			if d.Matched != nil {
+				got = d.Matched.Source
+			}
+			if got != tt.matched {
+				t.Errorf("deciding statement = %q, want %q", got, tt.matched)
+			}
+			if len(d.Skipped) != tt.skipped {
+				t.Errorf("Skipped = %d statements (%v), want %d", len(d.Skipped), d.Skipped, tt.skipped)
+			}
+		})
+	}
+}
+
+func allow(action, resource string) string {
+	return `{Version: "2012-10-17", Statement: [{Effect: Allow, Action: "` + action + `", Resource: "` + resource + `"}]}`
+}
+
+func deny(action, resource string) string {
+	return `{Statement: [{Effect: Deny, Action: ["` + action + `"], Resource: ["` + resource + `"]}]}`
+}
+
+// A role's statements accumulate across policies: a Deny in one policy beats an
+// Allow in another, and the deciding statement says which policy it is in.
+func TestDenyAcrossPolicies(t *testing.T) {
+	role := &Role{Name: "R", Policies: []Policy{
+		mustManaged(t, "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"),
+		mustPolicy(t, "inline policy NoDeletes", deny("dynamodb:Delete*", "*")),
+	}}
+	d := role.Evaluate("dynamodb:DeleteItem", table)
+	if d.Allowed || !d.ExplicitDeny || d.Matched == nil || d.Matched.Source != "inline policy NoDeletes, statement 1" {
+		t.Fatalf("Evaluate = %+v, want an explicit deny by the inline policy", d)
+	}
+	if d := role.Evaluate("dynamodb:PutItem", table); !d.Allowed {
+		t.Fatalf("PutItem: %+v, want allowed by AmazonDynamoDBFullAccess", d)
+	}
+}
+
+func TestParsePolicyErrors(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"not an object", `[1, 2]`, "policy p: the document must be an object"},
+		{"no statement", `{Version: 2012-10-17}`, "policy p: the document has no Statement"},
+		{"empty statement list", `{Statement: []}`, "Statement is empty"},
+		{"unknown top-level field", `{Statment: []}`, `unknown field "Statment"`},
+		{"bad effect", `{Statement: {Effect: allow, Action: "dynamodb:*", Resource: "*"}}`, `policy p, statement 1: Effect must be "Allow" or "Deny"`},
+		{"no effect", `{Statement: {Action: "dynamodb:*", Resource: "*"}}`, "Effect is missing"},
+		{"no action", `{Statement: [{Effect: Allow, Resource: "*"}]}`, "Action is missing"},
+		{"no resource", `{Statement: [{Effect: Allow, Action: "dynamodb:Scan"}, {Sid: S2, Effect: Allow, Action: "dynamodb:Scan"}]}`, "policy p, statement 1: Resource is missing"},
+		{"names the Sid", `{Statement: [{Effect: Allow, Action: "dynamodb:Scan", Resource: "*"}, {Sid: Writes, Effect: Allow, Action: "dynamodb:PutItem"}]}`, "policy p, statement 2 (Sid Writes): Resource is missing"},
+		{"Action and NotAction", `{Statement: {Effect: Allow, Action: "dynamodb:Scan", NotAction: "dynamodb:PutItem", Resource: "*"}}`, "Action or NotAction, not both"},
+		{"Resource and NotResource", `{Statement: {Effect: Allow, Action: "dynamodb:Scan", Resource: "*", NotResource: "*"}}`, "Resource or NotResource, not both"},
+		{"action without service", `{Statement: {Effect: Allow, Action: PutItem, Resource: "*"}}`, `Action "PutItem" is not an action: write service:Action, e.g. dynamodb:PutItem`},
+		{"unresolved intrinsic", `{Statement: {Effect: Allow, Action: "dynamodb:Scan", Resource: {"Fn::GetAtt": [Table, Arn]}}}`, "Resource must be a string or a list of strings, got an object"},
+		{"intrinsic in a list", `{Statement: {Effect: Allow, Action: "dynamodb:Scan", Resource: [{"Fn::GetAtt": [Table, Arn]}]}}`, "Resource must hold strings"},
+		{"principal", `{Statement: {Effect: Allow, Principal: "*", Action: "dynamodb:Scan", Resource: "*"}}`, "Principal is not allowed in an identity-based policy"},
+		{"unknown statement field", `{Statement: {Effect: Allow, Actions: "dynamodb:Scan", Resource: "*"}}`, `unknown field "Actions"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePolicy("p", mustYAML(t, tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParsePolicy error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePolicyShapes(t *testing.T) {
+	// JSON as json.Unmarshal decodes it: one statement object, string Action.
+	var doc any
+	if err := json.Unmarshal([]byte(`{"Version":"2012-10-17","Statement":{"Sid":"One","Effect":"Allow","Action":"dynamodb:GetItem","Resource":["a","b"]}}`), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePolicy("inline policy P", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Statement{Sid: "One", Effect: "Allow", Action: []string{"dynamodb:GetItem"}, Resource: []string{"a", "b"}, Source: "inline policy P, statement 1 (Sid One)"}
+	if len(p.Statements) != 1 || !equalStatement(p.Statements[0], want) {
+		t.Fatalf("ParsePolicy = %+v, want %+v", p.Statements, want)
+	}
+}
+
+func equalStatement(a, b Statement) bool {
+	return a.Sid == b.Sid && a.Effect == b.Effect && a.Source == b.Source &&
+		slices.Equal(a.Action, b.Action) && slices.Equal(a.NotAction, b.NotAction) &&
+		slices.Equal(a.Resource, b.Resource) && slices.Equal(a.NotResource, b.NotResource) &&
+		len(a.Condition) == len(b.Condition)
+}
+
+func TestManaged(t *testing.T) {
+	for _, arn := range ManagedARNs() {
+		p := mustManaged(t, arn)
+		if p.Name != arn || len(p.Statements) == 0 {
+			t.Errorf("Managed(%s) = %+v", arn, p)
+		}
+	}
+	if _, ok := Managed("arn:aws:iam::aws:policy/AdministratorAccess"); ok {
+		t.Error("Managed knows a policy it has no document for")
+	}
+	// The copy a caller gets cannot change the shared one.
+	p := mustManaged(t, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
+	p.Statements[0] = Statement{}
+	if q := mustManaged(t, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"); q.Statements[0].Sid != "GeneralReadOnlyAccess" {
+		t.Error("changing a returned managed policy changed the shared one")
+	}
+}
+
+func TestWildcardMatch(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true},
+		{"*", "anything/at:all", true},
+		{"", "", true},
+		{"", "a", false},
+		{"a*b*c", "axxbyyc", true},
+		{"a*b*c", "axxbyy", false},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"*/index/*", "arn:t/index/ByDate", true},
+		{"*/index/*", "arn:t", false},
+		{"arn:*:table/T", "arn:aws:dynamodb:r:1:table/T", true},
+		{"arn:*:table/T", "arn:aws:dynamodb:r:1:table/T/index/I", false},
+		{"**a", "bba", true},
+	}
+	for _, tt := range tests {
+		if got := wildcardMatch(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("wildcardMatch(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestParseDynamoDB(t *testing.T) {
+	tbl := func(n string) string { return "arn:aws:dynamodb:us-east-1:123456789012:table/" + n }
+	tests := []struct {
+		op     string
+		body   string
+		action string // Request.Action
+		checks []Check
+	}{
+		{"PutItem", `{"TableName":"T","Item":{}}`, "dynamodb:PutItem", []Check{{"dynamodb:PutItem", tbl("T")}}},
+		{"GetItem", `{"TableName":"T"}`, "dynamodb:GetItem", []Check{{"dynamodb:GetItem", tbl("T")}}},
+		{"UpdateItem", `{"TableName":"T"}`, "dynamodb:UpdateItem", []Check{{"dynamodb:UpdateItem", tbl("T")}}},
+		{"DeleteItem", `{"TableName":"T"}`, "dynamodb:DeleteItem", []Check{{"dynamodb:DeleteItem", tbl("T")}}},
+		{"Scan", `{"TableName":"T"}`, "dynamodb:Scan", []Check{{"dynamodb:Scan", tbl("T")}}},
+		{"Scan", `{"TableName":"T","IndexName":"I"}`, "dynamodb:Scan", []Check{{"dynamodb:Scan", tbl("T") + "/index/I"}}},
+		{"Query", `{"TableName":"T","IndexName":"I"}`, "dynamodb:Query", []Check{{"dynamodb:Query", tbl("T") + "/index/I"}}},
+		{"Query", `{"TableName":"T"}`, "dynamodb:Query", []Check{{"dynamodb:Query", tbl("T")}}},
+		{"Query", `{"TableName":"arn:aws:dynamodb:eu-west-1:999999999999:table/X"}`, "dynamodb:Query", []Check{{"dynamodb:Query", "arn:aws:dynamodb:eu-west-1:999999999999:table/X"}}},
+		{"DescribeTable", `{"TableName":"T"}`, "dynamodb:DescribeTable", []Check{{"dynamodb:DescribeTable", tbl("T")}}},
+		{"CreateTable", `{"TableName":"T","KeySchema":[]}`, "dynamodb:CreateTable", []Check{{"dynamodb:CreateTable", tbl("T")}}},
+		{"DeleteTable", `{"TableName":"T"}`, "dynamodb:DeleteTable", []Check{{"dynamodb:DeleteTable", tbl("T")}}},
+		{"UpdateTable", `{"TableName":"T","IndexName":"ignored"}`, "dynamodb:UpdateTable", []Check{{"dynamodb:UpdateTable", tbl("T")}}},
+		{"DescribeTimeToLive", `{"TableName":"T"}`, "dynamodb:DescribeTimeToLive", []Check{{"dynamodb:DescribeTimeToLive", tbl("T")}}},
+		{"UpdateTimeToLive", `{"TableName":"T"}`, "dynamodb:UpdateTimeToLive", []Check{{"dynamodb:UpdateTimeToLive", tbl("T")}}},
+		{"ListTables", `{}`, "dynamodb:ListTables", []Check{{"dynamodb:ListTables", "*"}}},
+		{"ListTables", ``, "dynamodb:ListTables", []Check{{"dynamodb:ListTables", "*"}}},
+		{"DescribeLimits", `{}`, "dynamodb:DescribeLimits", []Check{{"dynamodb:DescribeLimits", "*"}}},
+		{"DescribeEndpoints", `{}`, "dynamodb:DescribeEndpoints", []Check{{"dynamodb:DescribeEndpoints", "*"}}},
+		{"ListTagsOfResource", `{"ResourceArn":"` + tbl("T") + `"}`, "dynamodb:ListTagsOfResource", []Check{{"dynamodb:ListTagsOfResource", tbl("T")}}},
+		{"BatchWriteItem", `{"RequestItems":{"B":[],"A":[],"C":[]}}`, "dynamodb:BatchWriteItem",
+			[]Check{{"dynamodb:BatchWriteItem", tbl("A")}, {"dynamodb:BatchWriteItem", tbl("B")}, {"dynamodb:BatchWriteItem", tbl("C")}}},
+		{"BatchGetItem", `{"RequestItems":{"T":{"Keys":[]}}}`, "dynamodb:BatchGetItem", []Check{{"dynamodb:BatchGetItem", tbl("T")}}},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"A"}},{"Update":{"TableName":"B"}},{"Delete":{"TableName":"A"}},{"ConditionCheck":{"TableName":"C"}},{"Put":{"TableName":"A"}}]}`, "",
+			[]Check{{"dynamodb:PutItem", tbl("A")}, {"dynamodb:UpdateItem", tbl("B")}, {"dynamodb:DeleteItem", tbl("A")}, {"dynamodb:ConditionCheckItem", tbl("C")}}},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"A"}},{"Get":{"TableName":"B"}}]}`, "",
+			[]Check{{"dynamodb:GetItem", tbl("A")}, {"dynamodb:GetItem", tbl("B")}}},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM \"T\" WHERE id = ?"}`, "dynamodb:PartiQLSelect", []Check{{"dynamodb:PartiQLSelect", tbl("T")}}},
+		{"ExecuteStatement", `{"Statement":"select \"from\", from_date FROM T.\"By-Date\" WHERE x = 'FROM y'"}`, "dynamodb:PartiQLSelect", []Check{{"dynamodb:PartiQLSelect", tbl("T") + "/index/By-Date"}}},
+		{"ExecuteStatement", `{"Statement":"INSERT INTO \"my-table\" VALUE {'id': ?}"}`, "dynamodb:PartiQLInsert", []Check{{"dynamodb:PartiQLInsert", tbl("my-table")}}},
+		{"ExecuteStatement", `{"Statement":"UPDATE \"a\"\"b\" SET x = 1 WHERE id = 'k'"}`, "dynamodb:PartiQLUpdate", []Check{{"dynamodb:PartiQLUpdate", tbl(`a"b`)}}},
+		{"ExecuteStatement", `{"Statement":"  delete from T where id = 'k'"}`, "dynamodb:PartiQLDelete", []Check{{"dynamodb:PartiQLDelete", tbl("T")}}},
+		{"BatchExecuteStatement", `{"Statements":[{"Statement":"SELECT * FROM A WHERE id = 1"},{"Statement":"INSERT INTO B VALUE {'id': 2}"}]}`, "",
+			[]Check{{"dynamodb:PartiQLSelect", tbl("A")}, {"dynamodb:PartiQLInsert", tbl("B")}}},
+		{"ExecuteTransaction", `{"TransactStatements":[{"Statement":"EXISTS(SELECT * FROM A WHERE id = 1)"},{"Statement":"DELETE FROM B WHERE id = 2"}]}`, "",
+			[]Check{{"dynamodb:PartiQLSelect", tbl("A")}, {"dynamodb:PartiQLDelete", tbl("B")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.op+" "+tt.body, func(t *testing.T) {
+			r, err := ParseDynamoDB(targetPrefix+tt.op, []byte(tt.body), region, account)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Operation != tt.op || r.Action != tt.action || !slices.Equal(r.Checks, tt.checks) {
+				t.Fatalf("ParseDynamoDB = %+v\nwant Action %q, Checks %v", r, tt.action, tt.checks)
+			}
+			if tt.action != "" {
+				var res []string
+				for _, c := range tt.checks {
+					res = append(res, c.Resource)
+				}
+				if !slices.Equal(r.Resources, res) {
+					t.Fatalf("Resources = %v, want %v", r.Resources, res)
+				}
+			}
+		})
+	}
+}
+
+func TestParseDynamoDBErrors(t *testing.T) {
+	tests := []struct {
+		target, body, want string
+	}{
+		{"Kinesis_20131202.PutRecord", `{}`, "is not a DynamoDB operation"},
+		{"DynamoDB_20120810.PutItem", `{not json`, "PutItem: the body is not a DynamoDB JSON request"},
+		{"DynamoDB_20120810.PutItem", `{}`, "PutItem: the request names no table"},
+		{"DynamoDB_20120810.BatchWriteItem", `{"RequestItems":{}}`, "RequestItems names no table"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{}]}`, "TransactItems[0] names no Put"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"EXPLAIN SELECT 1"}`, "does not start with SELECT"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM"}`, "no table name after SELECT"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM \"T"}`, "quote is not closed"},
+		{"DynamoDB_20120810.BatchExecuteStatement", `{"Statements":[]}`, "no statement"},
+	}
+	for _, tt := range tests {
+		_, err := ParseDynamoDB(tt.target, []byte(tt.body), region, account)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseDynamoDB(%s, %s) error = %v, want one containing %q", tt.target, tt.body, err, tt.want)
+		}
+	}
+}
+
+func TestDenialMessage(t *testing.T) {
+	// The wording AWS sends, as learners see it in public bug reports.
+	got := DenialMessage("321831419467", "theme-park-backend-ThemeParkLambdaRole-APGEWB3D9EAH", "theme-park-ridetimes",
+		"dynamodb:PutItem", "arn:aws:dynamodb:us-west-2:321831419467:table/T", false)
+	want := "User: arn:aws:sts::321831419467:assumed-role/theme-park-backend-ThemeParkLambdaRole-APGEWB3D9EAH/theme-park-ridetimes" +
+		" is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-west-2:321831419467:table/T" +
+		" because no identity-based policy allows the dynamodb:PutItem action"
+	if got != want {
+		t.Errorf("implicit:\n got %q\nwant %q", got, want)
+	}
+	got = DenialMessage("1", "R", "F", "dynamodb:Scan", "*", true)
+	want = "User: arn:aws:sts::1:assumed-role/R/F is not authorized to perform: dynamodb:Scan on resource: * with an explicit deny in an identity-based policy"
+	if got != want {
+		t.Errorf("explicit:\n got %q\nwant %q", got, want)
+	}
+}

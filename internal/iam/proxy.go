@@ -1,0 +1,305 @@
+package iam
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// maxBody bounds what the proxy reads of a request; DynamoDB's largest requests
+// (BatchWriteItem, TransactWriteItems) stay well below it.
+const maxBody = 64 << 20
+
+// Identity is who a function's credentials stand for.
+type Identity struct {
+	Role     *Role
+	Function string // the role session name, which for Lambda is the function name
+}
+
+// Use is one authorization the proxy decided for a function, for least-privilege
+// checks: Usage lists each distinct one once.
+type Use struct {
+	Action, Resource string
+	Allowed          bool
+	// Statement is the deciding statement (nil for an implicit deny).
+	Statement *Statement
+	Count     int // how many times it was decided
+}
+
+// Proxy is an http.Handler in front of a DynamoDB endpoint that enforces each
+// caller's role, as IAM would, before forwarding.
+type Proxy struct {
+	backend         *url.URL
+	region, account string
+	rp              *httputil.ReverseProxy
+
+	logMu sync.Mutex
+	logs  io.Writer
+
+	mu        sync.Mutex
+	ids       map[string]Identity // by access key id
+	forwardAs string
+	usage     map[string][]Use // by function
+}
+
+// NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
+// region and account and writes one line to logs per denial.
+func NewProxy(backend, region, account string, logs io.Writer) (*Proxy, error) {
+	u, err := url.Parse(backend)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("IAM proxy: backend %q is not a URL like http://127.0.0.1:8000", backend)
+	}
+	if region == "" || account == "" {
+		return nil, fmt.Errorf("IAM proxy: the region (%q) and account (%q) are needed to build ARNs", region, account)
+	}
+	if logs == nil {
+		logs = io.Discard
+	}
+	p := &Proxy{
+		backend: u, region: region, account: account, logs: logs,
+		ids: map[string]Identity{}, usage: map[string][]Use{},
+	}
+	// No timeouts: a long Scan must be able to take its time. No HTTP proxy from the
+	// environment: the backend is local.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+		Transport:     tr,
+		FlushInterval: -1, // stream the answer as it comes
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			p.logf("IAM proxy: DynamoDB at %s did not answer: %v", backend, err)
+			writeError(w, http.StatusBadGateway, "com.amazon.coral.service#InternalFailure", "message",
+				"the local DynamoDB at "+backend+" did not answer: "+err.Error())
+		},
+	}
+	return p, nil
+}
+
+// Register gives accessKeyID (letters and digits only, as DynamoDB Local requires)
+// to a function: requests signed with it are decided with id.Role.
+func (p *Proxy) Register(accessKeyID string, id Identity) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids[accessKeyID] = id
+}
+
+// ForwardAs makes allowed requests reach the backend with this access key id instead
+// of the function's own. DynamoDB Local (without -sharedDb) keeps tables per access
+// key id, so this is how every function sees the stack's tables. Only the key id
+// inside the Authorization header's Credential is rewritten, which leaves the
+// signature wrong: DynamoDB Local and the embedded backend do not verify signatures,
+// so they accept it. "" forwards requests with their own key.
+func (p *Proxy) ForwardAs(accessKeyID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.forwardAs = accessKeyID
+}
+
+// Usage returns what function did, each distinct decision once, in first-seen order.
+func (p *Proxy) Usage(function string) []Use {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Use(nil), p.usage[function]...)
+}
+
+// ServeHTTP authenticates the caller by its access key id, decides every
+// authorization the request needs, and forwards it or answers AccessDeniedException.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	akid, ok := credentialKey(auth)
+	if !ok {
+		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#MissingAuthenticationTokenException",
+			"message", "Request is missing Authentication Token")
+		return
+	}
+	p.mu.Lock()
+	id, known := p.ids[akid]
+	forwardAs := p.forwardAs
+	p.mu.Unlock()
+	if !known {
+		p.logf("IAM: UnrecognizedClientException: access key id %s is not one the local stack gave a function", akid)
+		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#UnrecognizedClientException",
+			"message", "The security token included in the request is invalid.")
+		return
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#SerializationException", "message",
+			"cannot read the request body: "+err.Error())
+		return
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		req, err := ParseDynamoDB(target, body, p.region, p.account)
+		if err != nil {
+			// The backend answers what DynamoDB would (unknown operation, validation
+			// error); nothing here can tell which resource to check.
+			p.logf("IAM: not checked offline (%v); forwarded to DynamoDB as is", err)
+		} else if c, d, denied := p.authorize(id, req); denied {
+			p.deny(w, id, c, d)
+			return
+		}
+	}
+
+	out := r.Clone(r.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	out.GetBody = nil
+	if forwardAs != "" {
+		out.Header.Set("Authorization", strings.Replace(auth, "Credential="+akid+"/", "Credential="+forwardAs+"/", 1))
+	}
+	p.rp.ServeHTTP(w, out)
+}
+
+// authorize decides req's checks in order, records them, and stops at the first one
+// denied, which it returns.
+func (p *Proxy) authorize(id Identity, req Request) (Check, Decision, bool) {
+	for _, c := range req.Checks {
+		d := id.Role.Evaluate(c.Action, c.Resource)
+		p.record(id.Function, c, d)
+		if !d.Allowed {
+			return c, d, true
+		}
+		if deny := skippedDenies(d); deny != "" {
+			p.logf("IAM: %s on %s for role %s (function %s) allowed by %s, but %s",
+				c.Action, c.Resource, roleName(id), id.Function, d.Matched.Source, deny)
+		}
+	}
+	return Check{}, Decision{}, false
+}
+
+func (p *Proxy) record(function string, c Check, d Decision) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	uses := p.usage[function]
+	for i := range uses {
+		if uses[i].Action == c.Action && uses[i].Resource == c.Resource && uses[i].Allowed == d.Allowed {
+			uses[i].Count++
+			return
+		}
+	}
+	p.usage[function] = append(uses, Use{Action: c.Action, Resource: c.Resource, Allowed: d.Allowed, Statement: d.Matched, Count: 1})
+}
+
+// deny answers as DynamoDB does and says why in the logs.
+func (p *Proxy) deny(w http.ResponseWriter, id Identity, c Check, d Decision) {
+	msg := DenialMessage(p.account, roleName(id), id.Function, c.Action, c.Resource, d.ExplicitDeny)
+	why := "no statement allows it; allow " + c.Action + " on " + c.Resource + " in the function's policies"
+	if d.ExplicitDeny {
+		why = "explicitly denied by " + d.Matched.Source + "; an explicit Deny wins over any Allow"
+	}
+	var notes []string
+	for _, s := range d.Skipped {
+		if s.Effect == "Allow" {
+			notes = append(notes, s.Source+" has a Condition, which is not evaluated offline, so it grants nothing")
+		}
+	}
+	if deny := skippedDenies(d); deny != "" {
+		notes = append(notes, deny)
+	}
+	if len(notes) > 0 {
+		why += " (" + strings.Join(notes, "; ") + ")"
+	}
+	p.logf("IAM: AccessDenied %s on %s for role %s (function %s): %s", c.Action, c.Resource, roleName(id), id.Function, why)
+	writeError(w, http.StatusBadRequest, "com.amazon.coral.service#AccessDeniedException", "Message", msg)
+}
+
+// skippedDenies says which Deny statements were ignored for their Condition.
+func skippedDenies(d Decision) string {
+	var s []string
+	for _, st := range d.Skipped {
+		if st.Effect == "Deny" {
+			s = append(s, st.Source)
+		}
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return strings.Join(s, ", ") + " (a Deny with a Condition, which is not evaluated offline) is ignored"
+}
+
+func roleName(id Identity) string {
+	if id.Role == nil {
+		return ""
+	}
+	return id.Role.Name
+}
+
+func (p *Proxy) logf(format string, args ...any) {
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	fmt.Fprintf(p.logs, format+"\n", args...)
+}
+
+// DenialMessage is the text AWS puts in an AccessDeniedException for a role session
+// (for Lambda the session name is the function name), e.g.
+//
+//	User: arn:aws:sts::123456789012:assumed-role/R/F is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T because no identity-based policy allows the dynamodb:PutItem action
+//
+// and, for an explicit deny, "... on resource: ARN with an explicit deny in an
+// identity-based policy".
+func DenialMessage(account, roleName, session, action, resource string, explicit bool) string {
+	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/%s/%s is not authorized to perform: %s on resource: %s",
+		account, roleName, session, action, resource)
+	if explicit {
+		return msg + " with an explicit deny in an identity-based policy"
+	}
+	return msg + " because no identity-based policy allows the " + action + " action"
+}
+
+// credentialKey returns the access key id of a SigV4 Authorization header:
+// AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...
+func credentialKey(auth string) (string, bool) {
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return "", false
+	}
+	akid, _, ok := strings.Cut(rest, "/")
+	if !ok || akid == "" {
+		return "", false
+	}
+	return akid, true
+}
+
+// writeError answers as DynamoDB does: JSON 1.0 with __type first, a request id in
+// its format (52 upper-case letters and digits) and the CRC32 the SDKs verify.
+// key is "Message" for AccessDeniedException and "message" for the others, as
+// DynamoDB sends them.
+func writeError(w http.ResponseWriter, status int, typ, key, msg string) {
+	body := []byte(`{"__type":` + jsonString(typ) + `,` + jsonString(key) + `:` + jsonString(msg) + `}`)
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("x-amzn-RequestId", requestID())
+	h.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func jsonString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func requestID() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 52)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

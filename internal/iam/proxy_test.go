@@ -1,0 +1,283 @@
+package iam
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/truora/minidyn/server"
+)
+
+// perKeyBackend behaves as DynamoDB Local without -sharedDb: each access key id has
+// its own tables (one minidyn server per key).
+type perKeyBackend struct {
+	mu      sync.Mutex
+	servers map[string]http.Handler
+}
+
+func (b *perKeyBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	akid, ok := credentialKey(r.Header.Get("Authorization"))
+	if !ok {
+		http.Error(w, "unsigned", http.StatusBadRequest)
+		return
+	}
+	b.mu.Lock()
+	s, ok := b.servers[akid]
+	if !ok {
+		s = server.NewServer()
+		b.servers[akid] = s
+	}
+	b.mu.Unlock()
+	s.ServeHTTP(w, r)
+}
+
+func client(endpoint, akid string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(aws.Config{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: akid, SecretAccessKey: "s"}, nil
+		}),
+	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
+
+// syncBuffer is a log the proxy writes to from its handler goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestProxyWithSDK(t *testing.T) {
+	ctx := context.Background()
+	backend := httptest.NewServer(&perKeyBackend{servers: map[string]http.Handler{}})
+	defer backend.Close()
+	var logs syncBuffer
+	p, err := NewProxy(backend.URL, region, account, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(p)
+	defer front.Close()
+
+	// The stack's tables live under the stack's key.
+	const stackKey, writerKey, readerKey = "stackkey1", "writerkey1", "readerkey1"
+	stack := client(backend.URL, stackKey)
+	if _, err := stack.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("dva-01-001-Table"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatalf("creating the table: %v", err)
+	}
+
+	writerRole := &Role{Name: "WriterRole", Policies: []Policy{mustPolicy(t, "inline policy Writes", allow("dynamodb:PutItem", table))}}
+	seedRole := &Role{Name: "FunctionRole", Policies: []Policy{
+		mustManaged(t, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+		mustPolicy(t, "inline policy HelloWorldFunctionPolicies", seedPolicy),
+	}}
+	p.Register(writerKey, Identity{Role: writerRole, Function: "Writer"})
+	p.Register(readerKey, Identity{Role: seedRole, Function: "HelloWorldFunction"})
+	p.ForwardAs(stackKey)
+
+	put := &dynamodb.PutItemInput{
+		TableName: aws.String("dva-01-001-Table"),
+		Item:      map[string]types.AttributeValue{"dt": &types.AttributeValueMemberS{Value: "2024-01-01 00:00:00"}},
+	}
+
+	t.Run("allowed PutItem lands in the ForwardAs key's tables", func(t *testing.T) {
+		if _, err := client(front.URL, writerKey).PutItem(ctx, put); err != nil {
+			t.Fatalf("PutItem through the proxy: %v", err)
+		}
+		out, err := stack.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("dva-01-001-Table")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) != 1 {
+			t.Fatalf("the stack's table holds %d items, want 1", len(out.Items))
+		}
+		// Nothing reached the backend under the function's own key.
+		if _, err := client(backend.URL, writerKey).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("dva-01-001-Table")}); err == nil {
+			t.Fatal("the function's own key sees the table: the request was not re-keyed")
+		}
+	})
+
+	t.Run("allowed Scan streams the answer back", func(t *testing.T) {
+		out, err := client(front.URL, readerKey).Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("dva-01-001-Table")})
+		if err != nil {
+			t.Fatalf("Scan through the proxy: %v", err)
+		}
+		if len(out.Items) != 1 {
+			t.Fatalf("Scan returned %d items, want 1", len(out.Items))
+		}
+	})
+
+	t.Run("denied PutItem is the AWS AccessDeniedException", func(t *testing.T) {
+		_, err := client(front.URL, readerKey).PutItem(ctx, put)
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("PutItem error = %v, want a smithy.APIError", err)
+		}
+		if apiErr.ErrorCode() != "AccessDeniedException" {
+			t.Errorf("ErrorCode = %q, want AccessDeniedException", apiErr.ErrorCode())
+		}
+		want := "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: dynamodb:PutItem" +
+			" on resource: arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table because no identity-based policy allows the dynamodb:PutItem action"
+		if apiErr.ErrorMessage() != want {
+			t.Errorf("ErrorMessage\n got %q\nwant %q", apiErr.ErrorMessage(), want)
+		}
+		var re interface{ HTTPStatusCode() int }
+		if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusBadRequest {
+			t.Errorf("HTTP status: %v, want 400", err)
+		}
+		wantLog := "IAM: AccessDenied dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table for role FunctionRole (function HelloWorldFunction): no statement allows it"
+		if !strings.Contains(logs.String(), wantLog) {
+			t.Errorf("logs do not say %q:\n%s", wantLog, logs.String())
+		}
+		out, err := stack.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("dva-01-001-Table")})
+		if err != nil || len(out.Items) != 1 {
+			t.Fatalf("after a denied PutItem the table holds %v items (%v), want still 1", len(out.Items), err)
+		}
+	})
+
+	t.Run("unknown key is UnrecognizedClientException", func(t *testing.T) {
+		_, err := client(front.URL, "strangerkey").Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("dva-01-001-Table")})
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnrecognizedClientException" ||
+			apiErr.ErrorMessage() != "The security token included in the request is invalid." {
+			t.Fatalf("error = %v, want UnrecognizedClientException: The security token included in the request is invalid.", err)
+		}
+	})
+
+	t.Run("usage records each decision", func(t *testing.T) {
+		uses := p.Usage("HelloWorldFunction")
+		if len(uses) != 2 {
+			t.Fatalf("Usage = %+v, want Scan allowed and PutItem denied", uses)
+		}
+		if u := uses[0]; u.Action != "dynamodb:Scan" || u.Resource != table || !u.Allowed || u.Statement == nil ||
+			u.Statement.Source != "inline policy HelloWorldFunctionPolicies, statement 2" || u.Count != 1 {
+			t.Errorf("Usage[0] = %+v", u)
+		}
+		if u := uses[1]; u.Action != "dynamodb:PutItem" || u.Allowed || u.Statement != nil {
+			t.Errorf("Usage[1] = %+v", u)
+		}
+		if uses := p.Usage("Writer"); len(uses) != 1 || !uses[0].Allowed {
+			t.Errorf("Usage(Writer) = %+v", uses)
+		}
+	})
+}
+
+// The raw answers, as DynamoDB sends them: status, headers and body.
+func TestProxyRawAnswers(t *testing.T) {
+	reached := 0
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached++
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, `{}`)
+	}))
+	defer backend.Close()
+	var logs syncBuffer
+	p, err := NewProxy(backend.URL, region, account, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &Role{Name: "R", Policies: []Policy{
+		mustPolicy(t, "inline policy P", `{Statement: [
+			{Effect: Allow, Action: "dynamodb:*", Resource: "*"},
+			{Effect: Deny, Action: "dynamodb:DeleteItem", Resource: "*"},
+			{Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "true"}}},
+			{Effect: Deny, Action: "dynamodb:Scan", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "false"}}}]}`),
+	}}
+	p.Register("key1", Identity{Role: role, Function: "F"})
+	onlyCond := &Role{Name: "C", Policies: []Policy{mustPolicy(t, "inline policy Cond", `{Statement: {Sid: OnlyOverTLS, Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "true"}}}}`)}}
+	p.Register("key2", Identity{Role: onlyCond, Function: "G"})
+
+	send := func(akid, op, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		if akid != "" {
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+akid+"/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+		}
+		r.Header.Set("X-Amz-Target", targetPrefix+op)
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, r)
+		return w
+	}
+
+	tests := []struct {
+		name, akid, op, body string
+		status               int
+		wantBody             string
+		wantLog              string
+	}{
+		{"explicit deny", "key1", "DeleteItem", `{"TableName":"T"}`, 400,
+			`{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/R/F is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T with an explicit deny in an identity-based policy"}`,
+			"IAM: AccessDenied dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F): explicitly denied by inline policy P, statement 2"},
+		{"condition grants nothing", "key2", "PutItem", `{"TableName":"T"}`, 400,
+			`{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/C/G is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T because no identity-based policy allows the dynamodb:PutItem action"}`,
+			"no statement allows it; allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/T in the function's policies (inline policy Cond, statement 1 (Sid OnlyOverTLS) has a Condition, which is not evaluated offline, so it grants nothing)"},
+		{"conditional deny ignored", "key1", "Scan", `{"TableName":"T"}`, 200, `{}`,
+			"IAM: dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F) allowed by inline policy P, statement 1, but inline policy P, statement 4 (a Deny with a Condition, which is not evaluated offline) is ignored"},
+		{"unknown key", "nobody", "Scan", `{"TableName":"T"}`, 400,
+			`{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`,
+			"IAM: UnrecognizedClientException: access key id nobody"},
+		{"unsigned", "", "Scan", `{"TableName":"T"}`, 400,
+			`{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}`, ""},
+		{"unparsable request is forwarded for the backend to reject", "key1", "Scan", `{bad`, 200, `{}`,
+			"IAM: not checked offline (Scan: the body is not a DynamoDB JSON request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := reached
+			w := send(tt.akid, tt.op, tt.body)
+			if w.Code != tt.status || w.Body.String() != tt.wantBody {
+				t.Fatalf("answer %d %s\nwant %d %s", w.Code, w.Body.String(), tt.status, tt.wantBody)
+			}
+			if forwarded := reached > before; forwarded != (tt.status == 200) {
+				t.Errorf("forwarded to the backend: %v", forwarded)
+			}
+			if tt.status == 400 {
+				h := w.Header()
+				if h.Get("Content-Type") != "application/x-amz-json-1.0" || len(h.Get("x-amzn-RequestId")) != 52 || h.Get("x-amz-crc32") == "" {
+					t.Errorf("headers %v", h)
+				}
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("logs do not say %q:\n%s", tt.wantLog, logs.String())
+			}
+		})
+	}
+}
+
+func TestNewProxyErrors(t *testing.T) {
+	for _, tt := range []struct{ backend, region, account string }{
+		{"127.0.0.1:8000", region, account},
+		{"ftp://x", region, account},
+		{"http://127.0.0.1:8000", "", account},
+		{"http://127.0.0.1:8000", region, ""},
+	} {
+		if _, err := NewProxy(tt.backend, tt.region, tt.account, nil); err == nil {
+			t.Errorf("NewProxy(%q, %q, %q) accepted", tt.backend, tt.region, tt.account)
+		}
+	}
+}
