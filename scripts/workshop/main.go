@@ -37,7 +37,8 @@ commands:
   status                              show every step: untouched, in progress or done
   rehash                              maintainers: record the untouched starters' hashes
 
-STEP is a number (1, 01) or a slug (01-hello-api).
+STEP is a number (1, 01) or a slug (01-hello-api); run also takes a folder with a
+template.yaml inside this repository (./path/to/app).
 WORKSHOP_DYNAMODB=embedded (default) | local (DynamoDB Local, after npm ci) | endpoint (AWS_ENDPOINT_URL_DYNAMODB)
 `
 
@@ -108,6 +109,26 @@ func target(step string, solution bool) (checks.Target, error) {
 	return checks.Resolve(filepath.Join(root, kind, s.Slug))
 }
 
+// appDir accepts a directory holding a template.yaml (any SAM app in the
+// repository, e.g. one a learner copied) in place of a step.
+func appDir(arg string) (checks.Target, error) {
+	if !strings.ContainsRune(arg, filepath.Separator) {
+		return checks.Target{}, fmt.Errorf("%s is not a path", arg)
+	}
+	abs, err := filepath.Abs(arg)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	if _, err := os.Stat(filepath.Join(abs, stack.TemplateFile)); err != nil {
+		return checks.Target{}, fmt.Errorf("%s has no %s", arg, stack.TemplateFile)
+	}
+	root, err := stack.RepoRoot(abs)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	return checks.Target{Root: root, Dir: abs, Step: checks.Step{Slug: filepath.Base(abs)}}, nil
+}
+
 func run(args []string) error {
 	var port int
 	var noIAM bool
@@ -118,9 +139,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := target(step, solution)
+	t, err := appDir(step)
 	if err != nil {
-		return err
+		if t, err = target(step, solution); err != nil {
+			return err
+		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ln, err := net.Listen("tcp", addr)
