@@ -247,7 +247,13 @@ func at(t *cfn.Template, where, path string) string {
 func cmdProp(ts *testscript.TestScript, neg bool, args []string) {
 	st := get(ts)
 	tr, args := translatedFlag(args)
-	usage(ts, args, 3, "prop [-translated] ID PATH WANT")
+	// -aslist: a string counts as a one-item list, as in IAM policy elements
+	// (Action: sts:AssumeRole means [sts:AssumeRole]).
+	asList := len(args) > 0 && args[0] == "-aslist"
+	if asList {
+		args = args[1:]
+	}
+	usage(ts, args, 3, "prop [-translated] [-aslist] ID PATH WANT")
 	id, path, want := args[0], args[1], args[2]
 	t, where := st.template(ts, tr)
 	r, ok := t.Resource(id)
@@ -261,14 +267,17 @@ func cmdProp(ts *testscript.TestScript, neg bool, args []string) {
 		line = at(t, where, id+"/Properties/"+parts[1])
 	}
 	_ = r
-	if want == "-" {
-		if found != neg {
+	if want == "-" { // absent; with !, present
+		if found == neg {
 			return
 		}
 		if neg {
 			st.fail(ts, "%s: resource %s has no %s; expected one", line, id, path)
 		}
 		st.fail(ts, "%s: resource %s has %s: %s; expected it absent", line, id, path, show(got))
+	}
+	if str, ok := got.(string); ok && asList {
+		got = []any{str}
 	}
 	equal := found && sameValue(got, want)
 	switch {

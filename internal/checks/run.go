@@ -224,8 +224,11 @@ func Judge(t Target, results []Result) []Line {
 		if failed == 0 {
 			out = append(out, Line{Text: fmt.Sprintf("%s (%s): all %d checks pass.", name, t.Mode, len(results))})
 		} else if t.Mode == Learner {
-			out = append(out, Line{Fail: true, Text: fmt.Sprintf("%s: %d of %d checks fail; the first message above says what to change. Files you changed: %s.",
-				name, failed, len(results), strings.Join(t.Step.ChangedFiles(t.Dir), ", "))})
+			text := fmt.Sprintf("%s: %d of %d checks fail; the first message above says what to change.", name, failed, len(results))
+			if changed := t.Step.ChangedFiles(t.Dir); len(changed) > 0 {
+				text += " Files you changed: " + strings.Join(changed, ", ") + "."
+			}
+			out = append(out, Line{Fail: true, Text: text})
 		}
 	}
 	return out

@@ -284,9 +284,9 @@ func (s *Stack) TableName(id string) (string, error) {
 		ids = append(ids, t.ID)
 	}
 	if len(ids) == 0 {
-		return "", fmt.Errorf("%s has no table resource (AWS::Serverless::SimpleTable or AWS::DynamoDB::Table)", TemplateFile)
+		return "", fmt.Errorf("%s has no table resource (AWS::Serverless::SimpleTable or AWS::DynamoDB::Table)", s.App.Template.Name)
 	}
-	return "", fmt.Errorf("%s has no table %s (tables: %s)", TemplateFile, id, strings.Join(ids, ", "))
+	return "", fmt.Errorf("%s has no table %s (tables: %s)", s.App.Template.Name, id, strings.Join(ids, ", "))
 }
 
 // NewAccessKey returns a fresh local access key id: the backends keep tables
