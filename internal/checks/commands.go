@@ -30,27 +30,29 @@ import (
 // names the file and the resource, says what was expected, and adds the
 // script's current hint.
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"hint":            cmdHint,
-	"lint":            cmdLint,
-	"translate":       cmdTranslate,
-	"resource":        cmdResource,
-	"prop":            cmdProp,
-	"route":           cmdRoute,
-	"output":          cmdOutput,
-	"fnenv":           cmdFnEnv,
-	"build":           cmdBuild,
-	"request":         cmdRequest,
-	"status":          cmdStatus,
-	"header":          cmdHeader,
-	"json":            cmdJSON,
-	"invoke":          cmdInvoke,
-	"logs":            cmdLogs,
-	"table":           cmdTable,
-	"seed":            cmdSeed,
-	"count":           cmdCount,
-	"golden":          cmdGolden,
-	"denied":          cmdDenied,
-	"least-privilege": cmdLeastPrivilege,
+	"hint":             cmdHint,
+	"lint":             cmdLint,
+	"translate":        cmdTranslate,
+	"resource":         cmdResource,
+	"prop":             cmdProp,
+	"route":            cmdRoute,
+	"output":           cmdOutput,
+	"fnenv":            cmdFnEnv,
+	"build":            cmdBuild,
+	"request":          cmdRequest,
+	"status":           cmdStatus,
+	"header":           cmdHeader,
+	"json":             cmdJSON,
+	"invoke":           cmdInvoke,
+	"logs":             cmdLogs,
+	"table":            cmdTable,
+	"seed":             cmdSeed,
+	"count":            cmdCount,
+	"golden":           cmdGolden,
+	"denied":           cmdDenied,
+	"least-privilege":  cmdLeastPrivilege,
+	"unset":            cmdUnset,
+	"same-translation": cmdSameTranslation,
 }
 
 func init() {
@@ -77,6 +79,7 @@ type state struct {
 
 	analysis *samtools.Result
 
+	unset     map[string][]string // env vars to remove at deploy, by function
 	stack     *stack.Stack
 	logs      syncBuffer // function and API logs since deploy
 	lastResp  *httptest.ResponseRecorder
@@ -435,6 +438,7 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 	}
 	s, err := stack.Deploy(context.Background(), stack.Options{
 		Dir:      st.target.Dir,
+		Unset:    st.unset,
 		BuildDir: filepath.Join(ts.Getenv("WORK"), ".local-build"),
 		Logs:     &st.logs,
 	})
@@ -813,4 +817,80 @@ func cmdLeastPrivilege(ts *testscript.TestScript, neg bool, args []string) {
 		lines = append(lines, "granted but never used: "+u)
 	}
 	st.fail(ts, "%s: role %s of %s is not least privilege:\n  %s", st.rel(st.templatePath()), role.Name, args[0], strings.Join(lines, "\n  "))
+}
+
+// unset FUNCTION VAR: deploy with VAR removed from the function's
+// environment, to see what the code does without it. Use before requests.
+func cmdUnset(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	usage(ts, args, 2, "unset FUNCTION VAR")
+	if st.stack != nil {
+		ts.Fatalf("unset must come before the first request or invoke")
+	}
+	if st.unset == nil {
+		st.unset = map[string][]string{}
+	}
+	st.unset[args[0]] = append(st.unset[args[0]], args[1])
+}
+
+// same-translation ID SLUG: the SAM translation of resource ID equals the
+// translation of the same resource in solutions/SLUG: two ways of writing a
+// resource that CloudFormation receives identically.
+func cmdSameTranslation(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	usage(ts, args, 2, "same-translation ID SLUG")
+	t, where := st.template(ts, true)
+	got, ok := t.Doc["Resources"].(map[string]any)[args[0]]
+	if !ok {
+		st.fail(ts, "%s has no resource %s%s", where, args[0], others(t))
+	}
+	other := filepath.Join(st.target.Root, "solutions", args[1], stack.TemplateFile)
+	res, err := samtools.Analyze(context.Background(), other, samtools.Options{})
+	if err != nil || res.Translated == nil {
+		ts.Fatalf("translating %s: %v %v", st.rel(other), err, res)
+	}
+	want, ok := res.Translated["Resources"].(map[string]any)[args[0]]
+	if !ok {
+		ts.Fatalf("%s has no resource %s", st.rel(other), args[0])
+	}
+	if !reflect.DeepEqual(normalizeJSON(want), normalizeJSON(got)) {
+		st.fail(ts, "%s: once translated, resource %s differs from the one in %s:\n%s", where, args[0], st.rel(other), firstDiff(normalizeJSON(want), normalizeJSON(got), ""))
+	}
+}
+
+// normalizeJSON makes YAML and JSON numbers comparable.
+func normalizeJSON(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// seed-many ID N BYTES: put N generated items into the table of resource ID,
+// each with a string partition key "seed-000001"... and BYTES of padding, to
+// fill several 1 MB Scan pages.
+func cmdSeedMany(ts *testscript.TestScript, neg bool, args []string) {
+	st := get(ts)
+	usage(ts, args, 3, "seed-many ID N BYTES")
+	n, err1 := strconv.Atoi(args[1])
+	size, err2 := strconv.Atoi(args[2])
+	if err1 != nil || err2 != nil || n < 1 || size < 0 {
+		ts.Fatalf("seed-many: N and BYTES are whole numbers")
+	}
+	name := st.tableName(ts, args[0])
+	info, err := dynamo.Describe(context.Background(), st.stack.DB, name)
+	if err != nil {
+		st.fail(ts, "table %s (resource %s) does not exist locally: %v", name, args[0], err)
+	}
+	if info.AttributeTypes[info.HashKey] != "S" || info.RangeKey != "" {
+		ts.Fatalf("seed-many needs a table whose only key is a string")
+	}
+	pad := strings.Repeat("x", size)
+	items := make([]map[string]any, n)
+	for i := range items {
+		items[i] = map[string]any{info.HashKey: fmt.Sprintf("seed-%06d", i+1), "pad": pad}
+	}
+	if err := dynamo.PutItems(context.Background(), st.stack.DB, name, items); err != nil {
+		st.fail(ts, "seeding table %s: %v", name, err)
+	}
 }

@@ -42,6 +42,9 @@ type Options struct {
 	Logs       io.Writer       // progress, function logs (CloudWatch-like) and API access lines
 	AccessKey  string          // the access key id the app uses; a fresh one when empty (isolates tables)
 	NoIAM      bool            // do not enforce the execution roles' policies on DynamoDB calls
+	// Unset removes environment variables from functions (logical id ->
+	// names): a check can show what the code does when one is missing.
+	Unset map[string][]string
 }
 
 // Stack is a running local deployment.
@@ -151,6 +154,9 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		vars, err := s.functionEnv(fn, endpoint)
 		if err != nil {
 			return nil, err
+		}
+		for _, name := range opts.Unset[fn.ID] {
+			delete(vars, name)
 		}
 		f, err := lambdart.Start(lambdart.Config{
 			Name:      env.Refs[fn.ID],
