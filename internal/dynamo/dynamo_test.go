@@ -319,33 +319,42 @@ func TestLocalSharedDB(t *testing.T) {
 	}
 }
 
-func TestLocalPaging(t *testing.T) {
-	c := client(t, startBackend(t, KindLocal))
-	ctx := t.Context()
-	if err := CreateTable(ctx, c, workshopTable()); err != nil {
-		t.Fatal(err)
-	}
-	items := accessItems(1200)
-	pad := strings.Repeat("x", 1000) // ~1 KB items: 1.2 MB, more than one 1 MB page
-	for _, item := range items {
-		item["pad"] = pad
-	}
-	if err := PutItems(ctx, c, "workshop-Table", items); err != nil {
-		t.Fatal(err)
-	}
-	first, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("workshop-Table")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.LastEvaluatedKey == nil || int(first.Count) >= len(items) {
-		t.Fatalf("first Scan page: %d items, LastEvaluatedKey %v; want a partial page", first.Count, first.LastEvaluatedKey)
-	}
-	all, err := ScanAll(ctx, c, "workshop-Table")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != len(items) {
-		t.Errorf("ScanAll = %d items, want %d (first page had %d)", len(all), len(items), first.Count)
+// TestPaging: a Scan stops at 1 MB and says where to go on, on every backend
+// (the embedded one adds the limit minidyn lacks), and ScanAll reads it all.
+func TestPaging(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			c := client(t, startBackend(t, kind))
+			ctx := t.Context()
+			if err := CreateTable(ctx, c, workshopTable()); err != nil {
+				t.Fatal(err)
+			}
+			items := accessItems(1200)
+			pad := strings.Repeat("x", 1000) // ~1 KB items: 1.2 MB, more than one 1 MB page
+			for _, item := range items {
+				item["pad"] = pad
+			}
+			if err := PutItems(ctx, c, "workshop-Table", items); err != nil {
+				t.Fatal(err)
+			}
+			first, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("workshop-Table")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.LastEvaluatedKey == nil || int(first.Count) >= len(items) || first.Count < 900 {
+				t.Fatalf("first Scan page: %d items, LastEvaluatedKey %v; want a partial page of about 1 MB", first.Count, first.LastEvaluatedKey)
+			}
+			if first.ScannedCount != first.Count {
+				t.Errorf("ScannedCount = %d, want %d", first.ScannedCount, first.Count)
+			}
+			all, err := ScanAll(ctx, c, "workshop-Table")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != len(items) {
+				t.Errorf("ScanAll = %d items, want %d (first page had %d)", len(all), len(items), first.Count)
+			}
+		})
 	}
 }
 

@@ -46,6 +46,7 @@ type embeddedHandler struct {
 
 // tableMeta is what minidyn forgets: the CreateTable fields DescribeTable should echo.
 type tableMeta struct {
+	KeySchema             []keyElement    `json:"-"`
 	AttributeDefinitions  json.RawMessage `json:"AttributeDefinitions,omitempty"`
 	BillingMode           string          `json:"BillingMode,omitempty"`
 	ProvisionedThroughput json.RawMessage `json:"ProvisionedThroughput,omitempty"`
@@ -76,6 +77,8 @@ func (h *embeddedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the embedded DynamoDB (minidyn) does not support %s; run with %s=%s to use DynamoDB Local", op, EnvKind, KindLocal))
 	case strings.HasSuffix(op, "Table"):
 		h.tableOp(w, r, op)
+	case op == "Scan":
+		h.scan(w, r)
 	default:
 		h.mu.RLock()
 		defer h.mu.RUnlock()
@@ -110,6 +113,9 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 	}
 	switch op {
 	case "CreateTable":
+		var keys struct{ KeySchema []keyElement }
+		_ = json.Unmarshal(body, &keys)
+		in.tableMeta.KeySchema = keys.KeySchema
 		h.tables[in.TableName] = in.tableMeta
 	case "DeleteTable":
 		defer delete(h.tables, in.TableName)
@@ -149,6 +155,63 @@ func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
 		}
 	}
 	return json.Marshal(out)
+}
+
+type keyElement struct{ AttributeName, KeyType string }
+
+// maxPage is how much one Scan returns at most: DynamoDB stops at 1 MB and
+// answers with LastEvaluatedKey, so code that reads only the first page
+// misses items. minidyn has no such limit; this adds it.
+const maxPage = 1 << 20
+
+// scan runs a Scan and cuts its answer at 1 MB of items, as DynamoDB does,
+// and sets ScannedCount, which minidyn leaves at 0. Item size is measured as
+// the item's JSON, close to DynamoDB's own count; index scans pass through.
+func (h *embeddedHandler) scan(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeAPIError(w, http.StatusBadRequest, "SerializationException", "cannot read the request: "+err.Error())
+		return
+	}
+	var in struct{ TableName, IndexName, FilterExpression string }
+	_ = json.Unmarshal(body, &in)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h.mu.RLock()
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	h.next.ServeHTTP(rec, r)
+	keys := h.tables[in.TableName].KeySchema
+	h.mu.RUnlock()
+	var out map[string]json.RawMessage
+	if rec.status != http.StatusOK || in.IndexName != "" || len(keys) == 0 || json.Unmarshal(rec.body.Bytes(), &out) != nil {
+		rec.flush(w, rec.body.Bytes())
+		return
+	}
+	var items []map[string]json.RawMessage
+	_ = json.Unmarshal(out["Items"], &items)
+	size := 0
+	for i, item := range items {
+		b, _ := json.Marshal(item)
+		if size += len(b); size > maxPage && i > 0 {
+			last := map[string]json.RawMessage{}
+			for _, k := range keys {
+				last[k.AttributeName] = items[i-1][k.AttributeName]
+			}
+			items = items[:i]
+			out["LastEvaluatedKey"], _ = json.Marshal(last)
+			break
+		}
+	}
+	out["Items"], _ = json.Marshal(items)
+	out["Count"], _ = json.Marshal(len(items))
+	if in.FilterExpression == "" {
+		out["ScannedCount"] = out["Count"]
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeAPIError(w, http.StatusInternalServerError, "InternalServerError", "cannot complete the answer of Scan: "+err.Error())
+		return
+	}
+	rec.flush(w, b)
 }
 
 func (h *embeddedHandler) listTables(w http.ResponseWriter, r *http.Request) {
