@@ -52,6 +52,8 @@ type Target struct {
 	Mode Mode
 	// ScriptsDir holds the checks; steps/NN/testdata when empty.
 	ScriptsDir string
+	// Env adds variables the scripts see ($NAME).
+	Env map[string]string
 }
 
 func (t Target) scriptsDir() string {
@@ -140,6 +142,9 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			e.Values[stateKey{}] = st
 			e.Setenv("STEP", t.Dir)
 			e.Setenv("REPO", t.Root)
+			for k, v := range t.Env {
+				e.Setenv(k, v)
+			}
 			return nil
 		},
 	})
