@@ -2,7 +2,9 @@ package cfn
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -197,11 +199,7 @@ func (e *Env) getAtt(id, attr string) (any, error) {
 	}
 	v, ok := attrs[attr]
 	if !ok {
-		known := make([]string, 0, len(attrs))
-		for k := range attrs {
-			known = append(known, k)
-		}
-		sort.Strings(known)
+		known := slices.Sorted(maps.Keys(attrs))
 		return nil, fmt.Errorf("!GetAtt %s.%s: %s has no attribute %q here (it has %s)", id, attr, id, attr, strings.Join(known, ", "))
 	}
 	return v, nil

@@ -10,8 +10,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,11 +142,7 @@ func (t *Template) Where(path string) string {
 // Resources returns the resources sorted by logical id.
 func (t *Template) Resources() []Resource {
 	res, _ := t.Doc["Resources"].(map[string]any)
-	ids := make([]string, 0, len(res))
-	for id := range res {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(res))
 	out := make([]Resource, 0, len(ids))
 	for _, id := range ids {
 		r, _ := t.Resource(id)

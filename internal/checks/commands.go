@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -81,7 +81,7 @@ type state struct {
 
 	unset     map[string][]string // env vars to remove at deploy, by function
 	stack     *stack.Stack
-	logs      syncBuffer // function and API logs since deploy
+	logs      logbuf.Buffer // function and API logs since deploy
 	lastResp  *httptest.ResponseRecorder
 	lastCall  string // "GET /hello", for messages
 	lastInvok []byte
@@ -647,24 +647,6 @@ func cmdCount(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b, _ := json.Marshal(items)
 	fmt.Fprintf(ts.Stdout(), "%s\n", b)
-}
-
-// syncBuffer collects logs written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // UpdateGolden is the environment variable that makes `golden` rewrite its

@@ -3,8 +3,8 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -101,11 +101,7 @@ func ParseDynamoDB(target string, body []byte, region, account string) (Request,
 		if len(b.RequestItems) == 0 {
 			return req, fmt.Errorf("%s: RequestItems names no table", op)
 		}
-		names := make([]string, 0, len(b.RequestItems))
-		for name := range b.RequestItems {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(b.RequestItems))
 		var tables []string
 		for _, name := range names {
 			tables = append(tables, arn.table(name))

@@ -3,7 +3,8 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 )
 
@@ -236,10 +237,5 @@ func Managed(arn string) (Policy, bool) {
 
 // ManagedARNs lists the managed policies Managed knows, for messages.
 func ManagedARNs() []string {
-	keys := make([]string, 0, len(managedDocs))
-	for k := range managedDocs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(managedDocs))
 }

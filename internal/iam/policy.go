@@ -10,7 +10,8 @@ package iam
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -157,7 +158,7 @@ func ParsePolicy(name string, doc any) (Policy, error) {
 	if !ok {
 		return pol, fmt.Errorf("policy %s: the document must be an object with a Statement, got %s", name, describe(doc))
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k != "Version" && k != "Id" && k != "Statement" {
 			return pol, fmt.Errorf("policy %s: unknown field %q (a policy document has Version, Id and Statement)", name, k)
 		}
@@ -202,7 +203,7 @@ func parseStatement(item any) (Statement, error) {
 		return st, fmt.Errorf("a statement must be an object, got %s", describe(item))
 	}
 	var err error
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := m[k]
 		switch k {
 		case "Sid":
@@ -304,13 +305,4 @@ func describe(v any) string {
 	default:
 		return fmt.Sprintf("%T %v", v, v)
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

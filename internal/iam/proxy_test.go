@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/truora/minidyn/server"
 )
 
@@ -50,29 +50,11 @@ func client(endpoint, akid string) *dynamodb.Client {
 	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 
-// syncBuffer is a log the proxy writes to from its handler goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestProxyWithSDK(t *testing.T) {
 	ctx := context.Background()
 	backend := httptest.NewServer(&perKeyBackend{servers: map[string]http.Handler{}})
 	defer backend.Close()
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	p, err := NewProxy(backend.URL, region, account, &logs)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +179,7 @@ func TestProxyRawAnswers(t *testing.T) {
 		io.WriteString(w, `{}`)
 	}))
 	defer backend.Close()
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	p, err := NewProxy(backend.URL, region, account, &logs)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package lambdart
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 )
 
 // bootstrap is testdata/fn built for this machine.
@@ -37,24 +38,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// lockedBuffer is a Config.Logs the test can read while the function writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func start(t *testing.T, cfg Config) *Function {
@@ -290,7 +273,7 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestLogShape(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	f := start(t, Config{Logs: logs, MemoryMB: 512})
 	cold := invoke(t, f, `{"mode":"log"}`)
 	warm := invoke(t, f, `{"mode":"log"}`)

@@ -2,7 +2,8 @@ package sam
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
@@ -45,7 +46,7 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 	params := a.Template.ParamDefaults()
 	for k, v := range d.Params {
 		if _, ok := params[k]; !ok {
-			return nil, fmt.Errorf("%s: there is no parameter %s to set (Parameters has %s)", a.Template.Where(""), k, strings.Join(keys(params), ", "))
+			return nil, fmt.Errorf("%s: there is no parameter %s to set (Parameters has %s)", a.Template.Where(""), k, strings.Join(slices.Sorted(maps.Keys(params)), ", "))
 		}
 		params[k] = v
 	}
@@ -116,13 +117,4 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 		env.Attrs["ServerlessRestApi"] = map[string]string{"RootResourceId": "root"}
 	}
 	return env, nil
-}
-
-func keys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

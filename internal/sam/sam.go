@@ -8,8 +8,9 @@ package sam
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
@@ -118,13 +119,8 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 		fn.TimeoutSec = s
 	}
 	events, _ := props["Events"].(map[string]any)
-	names := make([]string, 0, len(events))
-	for name := range events {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var routes []Route
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(events)) {
 		ev, _ := events[name].(map[string]any)
 		if ev["Type"] != "Api" {
 			continue
@@ -201,13 +197,8 @@ func simpleTable(p map[string]any) map[string]any {
 		}
 	}
 	if tags, ok := p["Tags"].(map[string]any); ok {
-		keys := make([]string, 0, len(tags))
-		for k := range tags {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var list []any
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
 			list = append(list, map[string]any{"Key": k, "Value": tags[k]})
 		}
 		out["Tags"] = list

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
@@ -114,12 +115,7 @@ func readRole(resources map[string]any, id string, env *cfn.Env) (*iam.Role, err
 		role.Policies = append(role.Policies, pol)
 	}
 	// AWS::IAM::Policy resources that name this role in Roles.
-	ids := make([]string, 0, len(resources))
-	for pid := range resources {
-		ids = append(ids, pid)
-	}
-	sort.Strings(ids)
-	for _, pid := range ids {
+	for _, pid := range slices.Sorted(maps.Keys(resources)) {
 		res, _ := resources[pid].(map[string]any)
 		if res["Type"] != "AWS::IAM::Policy" {
 			continue

@@ -11,11 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,17 +209,8 @@ func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
 	}
 	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second}
 	go s.iamServer.Serve(ln)
-	fmt.Fprintf(logs, "IAM: enforcing the execution roles of %s on DynamoDB calls (-no-iam turns it off)\n", strings.Join(sortedKeys(roles), ", "))
+	fmt.Fprintf(logs, "IAM: enforcing the execution roles of %s on DynamoDB calls (-no-iam turns it off)\n", strings.Join(slices.Sorted(maps.Keys(roles)), ", "))
 	return "http://" + ln.Addr().String(), nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // functionEnv is what the function's process sees besides what Lambda sets:
@@ -258,12 +250,7 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 // Close stops the functions, the backend it started, and removes builds.
 func (s *Stack) Close() error {
 	var errs []error
-	ids := make([]string, 0, len(s.Functions))
-	for id := range s.Functions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(s.Functions)) {
 		errs = append(errs, s.Functions[id].Close())
 	}
 	if s.iamServer != nil {
