@@ -52,6 +52,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"denied":           cmdDenied,
 	"least-privilege":  cmdLeastPrivilege,
 	"unset":            cmdUnset,
+	"seed-many":        cmdSeedMany,
 	"same-translation": cmdSameTranslation,
 }
 
@@ -279,10 +280,11 @@ func cmdProp(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		st.fail(ts, "%s: resource %s has %s: %s; expected it absent", line, id, path, show(got))
 	}
-	if str, ok := got.(string); ok && asList {
-		got = []any{str}
+	compared := got
+	if _, isList := got.([]any); found && asList && !isList {
+		compared = []any{got}
 	}
-	equal := found && sameValue(got, want)
+	equal := found && sameValue(compared, want)
 	switch {
 	case neg && equal:
 		st.fail(ts, "%s: resource %s has %s: %s, which must change", line, id, path, show(got))

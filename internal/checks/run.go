@@ -346,7 +346,16 @@ func (s *script) message() string {
 	}
 	for _, l := range strings.Split(s.log.String(), "\n") {
 		if i := strings.Index(l, "FAIL: "); i >= 0 {
-			return strings.TrimSpace(l[i+len("FAIL: "):])
+			msg := strings.TrimSpace(l[i+len("FAIL: "):])
+			if s.state != nil {
+				// A built-in command (stdout, exists ...) failed: name the
+				// script from the repository, and add the hint given for it.
+				msg = strings.ReplaceAll(msg, s.state.target.Root+string(filepath.Separator), "")
+				if s.state.hint != "" {
+					msg += "\nhint: " + s.state.hint
+				}
+			}
+			return msg
 		}
 	}
 	return "the check failed; its log follows"
