@@ -137,10 +137,10 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 
 	endpoint := s.Backend.Endpoint()
-	if !opts.NoIAM {
-		if endpoint, err = s.startIAM(ctx, logs); err != nil {
-			return nil, err
-		}
+	if opts.NoIAM {
+		fmt.Fprintln(logs, "IAM: not enforced (-no-iam): DynamoDB calls are not checked against the execution roles, unlike in AWS")
+	} else if endpoint, err = s.startIAM(ctx, logs); err != nil {
+		return nil, err
 	}
 
 	for _, fn := range app.Functions {
