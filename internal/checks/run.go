@@ -211,6 +211,13 @@ func Judge(t Target, results []Result) []Line {
 			name, len(failedAsExpected), len(results), strings.Join(failedAsExpected, ", "), t.Step.Number())})
 	case Solution, Learner:
 		failed := 0
+		// A template or code mistake also stops the local deployment, failing
+		// every check that runs the app: show those after the ones that say
+		// what the mistake is.
+		results = slices.Clone(results)
+		sort.SliceStable(results, func(i, j int) bool {
+			return !deployFailure(results[i]) && deployFailure(results[j])
+		})
 		for _, r := range results {
 			switch {
 			case r.Skipped:
@@ -229,7 +236,7 @@ func Judge(t Target, results []Result) []Line {
 		if failed == 0 {
 			out = append(out, Line{Text: fmt.Sprintf("%s (%s): all %d checks pass.", name, t.Mode, len(results))})
 		} else if t.Mode == Learner {
-			text := fmt.Sprintf("%s: %d of %d checks fail; the first message above says what to change.", name, failed, len(results))
+			text := fmt.Sprintf("%s: %d of %d checks fail; one mistake can fail several, so start with the first message above.", name, failed, len(results))
 			if changed := t.Step.ChangedFiles(t.Dir); len(changed) > 0 {
 				text += " Files you changed: " + strings.Join(changed, ", ") + "."
 			}
@@ -237,6 +244,11 @@ func Judge(t Target, results []Result) []Line {
 		}
 	}
 	return out
+}
+
+// deployFailure reports whether a check failed because the app could not start.
+func deployFailure(r Result) bool {
+	return r.Failed && strings.HasPrefix(r.Message, "could not start the app locally")
 }
 
 func indent(s string) string {

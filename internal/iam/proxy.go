@@ -194,7 +194,7 @@ func (p *Proxy) record(function string, c Check, d Decision) {
 // deny answers as DynamoDB does and says why in the logs.
 func (p *Proxy) deny(w http.ResponseWriter, id Identity, c Check, d Decision) {
 	msg := DenialMessage(p.account, roleName(id), id.Function, c.Action, c.Resource, d.ExplicitDeny)
-	why := "no statement allows it; allow " + c.Action + " on " + c.Resource + " in the function's policies"
+	why := "no statement allows it; allow " + c.Action + " on " + c.Resource + " in the policies of its execution role, " + roleName(id)
 	if d.ExplicitDeny {
 		why = "explicitly denied by " + d.Matched.Source + "; an explicit Deny wins over any Allow"
 	}

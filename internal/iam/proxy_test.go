@@ -217,7 +217,7 @@ func TestProxyRawAnswers(t *testing.T) {
 			"IAM: AccessDenied dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F): explicitly denied by inline policy P, statement 2"},
 		{"condition grants nothing", "key2", "PutItem", `{"TableName":"T"}`, 400,
 			`{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/C/G is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T because no identity-based policy allows the dynamodb:PutItem action"}`,
-			"no statement allows it; allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/T in the function's policies (inline policy Cond, statement 1 (Sid OnlyOverTLS) has a Condition, which is not evaluated offline, so it grants nothing)"},
+			"no statement allows it; allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/T in the policies of its execution role, C (inline policy Cond, statement 1 (Sid OnlyOverTLS) has a Condition, which is not evaluated offline, so it grants nothing)"},
 		{"conditional deny ignored", "key1", "Scan", `{"TableName":"T"}`, 200, `{}`,
 			"IAM: dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F) allowed by inline policy P, statement 1, but inline policy P, statement 4 (a Deny with a Condition, which is not evaluated offline) is ignored"},
 		{"unknown key", "nobody", "Scan", `{"TableName":"T"}`, 400,

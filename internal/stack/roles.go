@@ -31,7 +31,7 @@ func Roles(ctx context.Context, app *sam.App, env *cfn.Env) (roles map[string]*i
 			return nil, nil, err
 		}
 		if res.Translated == nil {
-			return nil, nil, fmt.Errorf("%s: the SAM translator could not translate it, so the execution roles are unknown:\n%s", app.Template.Where(""), strings.Join(res.TranslateErrors, "\n"))
+			return nil, nil, fmt.Errorf("%s: the SAM translator rejects the template, so it cannot be deployed as it is:\n%s", app.Template.Where(""), strings.Join(res.TranslateErrors, "\n"))
 		}
 		doc, translated = res.Translated, true
 	} else if errors.Is(err, samtools.ErrMissing) {
@@ -142,6 +142,12 @@ func readRole(resources map[string]any, id string, env *cfn.Env) (*iam.Role, err
 func addManaged(role *iam.Role, arn string) error {
 	pol, ok := iam.Managed(arn)
 	if !ok {
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		for _, known := range iam.ManagedARNs() {
+			if strings.HasSuffix(known, "/"+name) {
+				return fmt.Errorf("there is no managed policy %s; did you mean %s? (AWS would fail the deployment on it)", arn, known)
+			}
+		}
 		return fmt.Errorf("the managed policy %s is not known offline (known: AWSLambdaBasicExecutionRole, AmazonDynamoDBFullAccess, AmazonDynamoDBReadOnlyAccess); write its statements inline instead", arn)
 	}
 	role.Policies = append(role.Policies, pol)

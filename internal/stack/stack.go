@@ -73,7 +73,7 @@ func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
 	path := filepath.Join(dir, TemplateFile)
 	t, err := cfn.Load(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
 	}
 	t.Name = DisplayPath(path)
 	app, err := sam.Read(t)

@@ -228,7 +228,7 @@ func check(args []string) error {
 		failed = failed || l.Fail
 	}
 	if failed {
-		return fmt.Errorf("%s is not done yet; hints:\n  %s", t.Step.Slug, strings.Join(t.Step.Hints, "\n  "))
+		return fmt.Errorf("%s is not done yet. Where the step's work is:\n  %s", t.Step.Slug, strings.Join(t.Step.Hints, "\n  "))
 	}
 	return nil
 }
