@@ -6,22 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // TestBrokenStepsAreCaught feeds step 01's checks the mistakes people make and
 // asserts that the right check fails with a message that names the place and
 // says what to do — never a Go stack trace.
 func TestBrokenStepsAreCaught(t *testing.T) {
-	root, err := stack.RepoRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := repoManifest(t)
 	step, err := m.Find("01")
 	if err != nil {
 		t.Fatal(err)

@@ -29,9 +29,9 @@ func appFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-// TestManifest checks that the manifest and the directories agree, and that
-// each step continues from the previous step's solution.
-func TestManifest(t *testing.T) {
+// repoManifest returns the repository root and its step list.
+func repoManifest(t *testing.T) (string, *Manifest) {
+	t.Helper()
 	root, err := stack.RepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +40,13 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root, m
+}
+
+// TestManifest checks that the manifest and the directories agree, and that
+// each step continues from the previous step's solution.
+func TestManifest(t *testing.T) {
+	root, m := repoManifest(t)
 	if len(m.Steps) == 0 {
 		t.Fatalf("%s lists no steps", ManifestFile)
 	}
