@@ -112,7 +112,7 @@ func strict() bool {
 }
 
 // missingTool skips the check (or fails it in strict mode) when err says a
-// tool is not installed; it reports whether it did.
+// tool is not installed; otherwise it returns and the caller reports err.
 func (st *state) missingTool(ts *testscript.TestScript, err error) {
 	if errors.Is(err, samtools.ErrMissing) || errors.Is(err, dynamo.ErrNotInstalled) {
 		if strict() {
@@ -260,17 +260,15 @@ func cmdProp(ts *testscript.TestScript, neg bool, args []string) {
 	usage(ts, args, 3, "prop [-translated] [-aslist] ID PATH WANT")
 	id, path, want := args[0], args[1], args[2]
 	t, where := st.template(ts, tr)
-	r, ok := t.Resource(id)
+	raw, ok := t.Doc["Resources"].(map[string]any)[id]
 	if !ok {
 		st.fail(ts, "%s has no resource %s%s", where, id, others(t))
 	}
-	raw, _ := t.Doc["Resources"].(map[string]any)[id]
 	got, found := lookupDots(raw, path)
 	line := at(t, where, id)
 	if parts := strings.SplitN(path, ".", 3); len(parts) >= 2 && parts[0] == "Properties" {
 		line = at(t, where, id+"/Properties/"+parts[1])
 	}
-	_ = r
 	if want == "-" { // absent; with !, present
 		if found == neg {
 			return

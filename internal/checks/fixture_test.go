@@ -36,15 +36,22 @@ func TestFixtureApps(t *testing.T) {
 				edit(t, filepath.Join(dir, "template.yaml"), tt.old, tt.new)
 			}
 			target := Target{Root: root, Step: Step{Slug: tt.app}, Mode: Solution, Dir: dir, ScriptsDir: "testdata"}
-			results, err := target.Check([]string{tt.script}, time.Now().Add(5*time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range results {
-				if r.Failed || r.Skipped {
-					t.Errorf("%s: %s\n%s", r.Name, r.Message, r.Log)
-				}
-			}
+			mustPass(t, target, tt.script)
 		})
+	}
+}
+
+// mustPass runs one check script on target and fails the test, with the
+// script's log, if the script fails or is skipped.
+func mustPass(t *testing.T, target Target, script string) {
+	t.Helper()
+	results, err := target.Check([]string{script}, time.Now().Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Failed || r.Skipped {
+			t.Errorf("%s: %s\n%s", r.Name, r.Message, r.Log)
+		}
 	}
 }

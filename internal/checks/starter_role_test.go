@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -33,15 +32,7 @@ func TestStarterRoleDenies(t *testing.T) {
 			}
 			target := Target{Root: root, Step: Step{Slug: tt.slug}, Mode: Solution, Dir: dir,
 				ScriptsDir: "testdata", Env: map[string]string{"ACTION": tt.action}}
-			results, err := target.Check([]string{"starter-role"}, time.Now().Add(5*time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range results {
-				if r.Failed || r.Skipped {
-					t.Errorf("%s: %s\n%s", r.Name, r.Message, r.Log)
-				}
-			}
+			mustPass(t, target, "starter-role")
 		})
 	}
 }
