@@ -20,8 +20,9 @@ import (
 	"time"
 )
 
-// localReadyTimeout bounds how long DynamoDB Local may take to answer (about 2.5 s here).
-const localReadyTimeout = 60 * time.Second
+// localReadyTimeout bounds how long DynamoDB Local may take to answer: about 2.5 s
+// on an idle machine, over a minute on a busy one.
+const localReadyTimeout = 2 * time.Minute
 
 // DynamoDB Local exiting maxQuickExits times within quickExitWindow is not restarted
 // again: something keeps killing it, and restarting would hide that.
@@ -68,7 +69,9 @@ type localProcess struct {
 	done     chan struct{} // closed when the process has exited
 	waitErr  error         // cmd.Wait's error, set before done is closed
 	exitCode int           // set before done is closed; -1 when a signal ended it
-	output   *tailBuffer
+	// exitedAlone: it exited while starting, before anything stopped it.
+	exitedAlone bool
+	output      *tailBuffer
 }
 
 func startLocal(ctx context.Context, opts Options) (*Backend, error) {
@@ -336,21 +339,25 @@ func (p *localProcess) exitReason() string {
 	if p.waitErr != nil {
 		status = p.waitErr.Error()
 	}
-	why := fmt.Sprintf("pid %d, %s", p.pid, status)
 	switch {
 	case status == "signal: killed":
-		why += ": something killed it (kill -9, or the system when memory ran out)"
+		status = "killed by SIGKILL: kill -9, or the system's out-of-memory killer"
 	case strings.Contains(p.output.String(), "OutOfMemoryError"):
-		why += ": Java ran out of memory"
+		status += ": Java ran out of memory"
 	}
-	return why
+	return fmt.Sprintf("pid %d, %s", p.pid, status)
 }
 
 // lastLines returns the last n lines of the process's output, indented, after a
 // line saying what they are; "" when there was no output.
 func (p *localProcess) lastLines(n int) string {
-	lines := strings.Split(strings.TrimSpace(p.output.String()), "\n")
-	if len(lines) == 1 && lines[0] == "" {
+	var lines []string
+	for _, l := range strings.Split(p.output.String(), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimRight(l, "\r"))
+		}
+	}
+	if len(lines) == 0 {
 		return ""
 	}
 	if len(lines) > n {
@@ -423,13 +430,12 @@ func launchLocal(ctx context.Context, opts Options, port int) (*localProcess, er
 	if err == nil {
 		p, lerr := runLocal(ctx, opts, java, dir, port, "on 127.0.0.1 only",
 			append([]string{libs, "-cp", "DynamoDBLocal.jar" + string(os.PathListSeparator) + classes, "LoopbackLauncher"}, args...))
-		if lerr == nil || ctx.Err() != nil || (p != nil && p.exitCode == launcherNoServer) {
+		// Only the launcher's own failure falls back: not a timeout (it was
+		// stopped), not a port it could not listen on.
+		if lerr == nil || p == nil || !p.exitedAlone || p.exitCode == launcherNoServer {
 			return p, lerr
 		}
-		err = lerr
-		if p != nil {
-			err = fmt.Errorf("LoopbackLauncher failed (%s).%s", p.waitErr, p.lastLines(5))
-		}
+		err = fmt.Errorf("LoopbackLauncher failed (%s).%s", p.waitErr, p.lastLines(5))
 	}
 	fmt.Fprintf(opts.Logs, "WARNING: DynamoDB Local will listen on every network interface, not only on 127.0.0.1: "+
 		"anyone who can reach this machine on port %d can read and change its tables. "+
@@ -473,6 +479,7 @@ func runLocal(ctx context.Context, opts Options, java, dir string, port int, whe
 	p.kill = func() { _ = cmd.Process.Kill() }
 
 	if err := waitReady(ctx, p); err != nil {
+		p.exitedAlone = p.exited()
 		p.stop()
 		if p.exited() && p.waitErr != nil {
 			err = fmt.Errorf("%w (%v)", err, p.waitErr)

@@ -130,7 +130,11 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	// DynamoDB Local restarts empty when it dies under the stack: the tables
 	// come back as CloudFormation created them, without their items.
 	s.noRestart = s.Backend.OnRestart(func(ctx context.Context) error {
-		return s.createTables(ctx, logs, ", again and empty: its items were lost with DynamoDB Local")
+		if err := s.createTables(ctx, logs, " again"); err != nil {
+			return fmt.Errorf("creating the tables again: %w", err)
+		}
+		fmt.Fprintln(logs, "the stack's tables are back, empty: the items written before DynamoDB Local exited are gone")
+		return nil
 	})
 
 	endpoint := s.Backend.Endpoint()
