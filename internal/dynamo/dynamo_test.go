@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 		runChild()
 		return
 	}
+	if os.Getenv(fakeLocalEnv) != "" {
+		runFakeLocal()
+		return
+	}
 	code := m.Run()
 	if keeper != nil {
 		endpoint := keeper.Endpoint()
