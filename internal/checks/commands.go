@@ -102,6 +102,12 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 	if st.hint != "" {
 		msg += "\nhint: " + st.hint
 	}
+	if st.stack != nil {
+		if why := st.stack.Backend.Exited(); why != "" {
+			// Not the learner's doing: say so first.
+			msg = fmt.Sprintf("DynamoDB Local exited during this check (%s) and restarted empty, so this failure may not come from your work: run the check again.\n", why) + msg
+		}
+	}
 	st.failure = msg
 	ts.Fatalf("%s", msg)
 }

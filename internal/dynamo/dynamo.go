@@ -81,6 +81,14 @@ type Backend struct {
 	endpoint string
 	stop     func() error
 
+	// DynamoDB Local only: the server it shares, where it tells about exits and
+	// restarts, and what to run after a restart (see OnRestart).
+	local  *localServer
+	logs   io.Writer
+	mu     sync.Mutex
+	hooks  []func(context.Context) error // nil: removed
+	exited string
+
 	closeOnce sync.Once
 	closeErr  error
 }

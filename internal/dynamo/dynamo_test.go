@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 		runChild()
 		return
 	}
+	if os.Getenv(fakeLocalEnv) != "" {
+		runFakeLocal()
+		return
+	}
 	code := m.Run()
 	if keeper != nil {
 		endpoint := keeper.Endpoint()
@@ -524,30 +528,71 @@ func fakeRepo(t *testing.T, javaOutput string) (root, path string) {
 	return root, path
 }
 
+// fakeJDK makes a repository as fakeRepo does, with a javac that "compiles"
+// LoopbackLauncher and a java that runs launcher (shell) for it and fails
+// otherwise.
+func fakeJDK(t *testing.T, launcher string) (root, path string) {
+	t.Helper()
+	root, path = fakeRepo(t, "")
+	scripts := map[string]string{
+		// javac --release 17 -cp JAR -d DIR SRC
+		"javac": `: >"$6/LoopbackLauncher.class"`,
+		"java": `case "$*" in *LoopbackLauncher*) echo 'LoopbackLauncher ran'; ` + launcher + `;; esac
+echo 'plain start failed' >&2; exit 1`,
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(path, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, path
+}
+
 func TestLocalMissingOrBroken(t *testing.T) {
 	tests := []struct {
 		name          string
 		setup         func(t *testing.T) (root, path string)
 		wantInstalled bool // false: errors.Is(err, ErrNotInstalled)
 		wantErr       []string
+		wantLogs      []string // "-" first: must not appear
 	}{
 		{"no node_modules", func(t *testing.T) (string, string) { return t.TempDir(), os.Getenv("PATH") },
-			false, []string{"DynamoDB Local is not installed", "run `npm ci` in", "Java 17"}},
+			false, []string{"DynamoDB Local is not installed", "run `npm ci` in", "Java 17"}, nil},
 		{"no java", func(t *testing.T) (string, string) { return fakeRepo(t, "") },
-			false, []string{"Java is not installed", "Java 17"}},
-		{"java too old", func(t *testing.T) (string, string) {
+			false, []string{"Java is not installed", "Java 17"}, nil},
+		{"java too old, no javac", func(t *testing.T) (string, string) {
 			return fakeRepo(t, "java.lang.UnsupportedClassVersionError: DynamoDBLocal has been compiled by a more recent version")
-		}, true, []string{"DynamoDB Local did not start", "it exited", "UnsupportedClassVersionError", "needs Java 17 or newer"}},
+		}, true, []string{"DynamoDB Local did not start", "it exited", "UnsupportedClassVersionError", "needs Java 17 or newer"},
+			[]string{"WARNING: DynamoDB Local will listen on every network interface", "javac (part of a JDK) is not on PATH"}},
+		// With a JDK, LoopbackLauncher runs first; only its own failure falls back.
+		{"launcher cannot listen", func(t *testing.T) (string, string) {
+			return fakeJDK(t, "echo 'Could not start server on port 1: Address already in use' >&2; exit 3")
+		}, true, []string{"DynamoDB Local did not start", "Address already in use"}, []string{"-LoopbackLauncher ran", "-WARNING"}},
+		{"launcher broken", func(t *testing.T) (string, string) {
+			return fakeJDK(t, "echo 'java.lang.NoSuchFieldException: server' >&2; exit 1")
+		}, true, []string{"DynamoDB Local did not start", "plain start failed"},
+			[]string{"LoopbackLauncher ran", "WARNING: DynamoDB Local will listen on every network interface", "NoSuchFieldException: server"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, path := tt.setup(t)
 			t.Setenv("PATH", path)
+			t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no LoopbackLauncher.class cached
 			// launchLocal, not Start: a DynamoDB Local shared by other tests must not hide the error.
-			p, err := launchLocal(t.Context(), Options{RepoRoot: root, Logs: &bytes.Buffer{}})
+			var logs bytes.Buffer
+			p, err := launchLocal(t.Context(), Options{RepoRoot: root, Logs: &logs}, 0)
 			if err == nil {
 				p.stop()
 				t.Fatal("no error")
+			}
+			for _, want := range tt.wantLogs {
+				if not, ok := strings.CutPrefix(want, "-"); ok {
+					if strings.Contains(logs.String(), not) {
+						t.Errorf("logs say %q:\n%s", not, logs.String())
+					}
+				} else if !strings.Contains(logs.String(), want) {
+					t.Errorf("logs do not say %q:\n%s", want, logs.String())
+				}
 			}
 			if got := errors.Is(err, ErrNotInstalled); got == tt.wantInstalled {
 				t.Errorf("errors.Is(err, ErrNotInstalled) = %v for %v", got, err)
@@ -640,7 +685,7 @@ func BenchmarkStart(b *testing.B) {
 			b.Skip("set WORKSHOP_DYNAMODB=local")
 		}
 		for b.Loop() {
-			p, err := launchLocal(b.Context(), Options{Logs: io.Discard})
+			p, err := launchLocal(b.Context(), Options{Logs: io.Discard}, 0)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -66,6 +66,7 @@ type Stack struct {
 
 	ownBackend bool
 	ownBuild   string
+	noRestart  func() // unregisters the tables' re-creation
 }
 
 // Load reads the step's template and resolves its names for the deployment.
@@ -123,18 +124,18 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.DB, err = s.Backend.Client(ctx, s.AccessKey, env.Region); err != nil {
 		return nil, err
 	}
-	for _, tbl := range app.Tables {
-		props, err := env.Resolve(tbl.Properties)
-		if err != nil {
-			return nil, fmt.Errorf("%s: resource %s: %w", app.Template.Where(tbl.ID), tbl.ID, err)
-		}
-		pm, _ := props.(map[string]any)
-		pm["TableName"] = env.Refs[tbl.ID]
-		fmt.Fprintf(logs, "creating table %s (%s) on %s DynamoDB\n", env.Refs[tbl.ID], tbl.ID, s.Backend.Kind())
-		if err := dynamo.CreateTable(ctx, s.DB, pm); err != nil {
-			return nil, fmt.Errorf("resource %s: %w", tbl.ID, err)
-		}
+	if err := s.createTables(ctx, logs, ""); err != nil {
+		return nil, err
 	}
+	// DynamoDB Local restarts empty when it dies under the stack: the tables
+	// come back as CloudFormation created them, without their items.
+	s.noRestart = s.Backend.OnRestart(func(ctx context.Context) error {
+		if err := s.createTables(ctx, logs, " again"); err != nil {
+			return fmt.Errorf("creating the tables again: %w", err)
+		}
+		fmt.Fprintln(logs, "the stack's tables are back, empty: the items written before DynamoDB Local exited are gone")
+		return nil
+	})
 
 	endpoint := s.Backend.Endpoint()
 	if opts.NoIAM {
@@ -184,6 +185,24 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("%s: %w", app.Template.Where(""), err)
 	}
 	return s, nil
+}
+
+// createTables creates the template's tables on the backend; note ends the
+// progress lines.
+func (s *Stack) createTables(ctx context.Context, logs io.Writer, note string) error {
+	for _, tbl := range s.App.Tables {
+		props, err := s.Env.Resolve(tbl.Properties)
+		if err != nil {
+			return fmt.Errorf("%s: resource %s: %w", s.App.Template.Where(tbl.ID), tbl.ID, err)
+		}
+		pm, _ := props.(map[string]any)
+		pm["TableName"] = s.Env.Refs[tbl.ID]
+		fmt.Fprintf(logs, "creating table %s (%s) on %s DynamoDB%s\n", s.Env.Refs[tbl.ID], tbl.ID, s.Backend.Kind(), note)
+		if err := dynamo.CreateTable(ctx, s.DB, pm); err != nil {
+			return fmt.Errorf("resource %s: %w", tbl.ID, err)
+		}
+	}
+	return nil
 }
 
 // startIAM puts the IAM proxy between the functions and the backend, and
@@ -250,6 +269,9 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 // Close stops the functions, the backend it started, and removes builds.
 func (s *Stack) Close() error {
 	var errs []error
+	if s.noRestart != nil {
+		s.noRestart()
+	}
 	for _, id := range slices.Sorted(maps.Keys(s.Functions)) {
 		errs = append(errs, s.Functions[id].Close())
 	}
