@@ -92,43 +92,6 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	return step, *solution, nil
 }
 
-// target finds the directory of a step.
-func target(step string, solution bool) (checks.Target, error) {
-	root, m, err := manifest()
-	if err != nil {
-		return checks.Target{}, err
-	}
-	s, err := m.Find(step)
-	if err != nil {
-		return checks.Target{}, err
-	}
-	kind := "steps"
-	if solution {
-		kind = "solutions"
-	}
-	return checks.Resolve(filepath.Join(root, kind, s.Slug))
-}
-
-// appDir accepts a directory holding a template.yaml (any SAM app in the
-// repository, e.g. one a learner copied) in place of a step.
-func appDir(arg string) (checks.Target, error) {
-	if !strings.ContainsRune(arg, filepath.Separator) {
-		return checks.Target{}, fmt.Errorf("%s is not a path", arg)
-	}
-	abs, err := filepath.Abs(arg)
-	if err != nil {
-		return checks.Target{}, err
-	}
-	if _, err := os.Stat(filepath.Join(abs, stack.TemplateFile)); err != nil {
-		return checks.Target{}, fmt.Errorf("%s has no %s", arg, stack.TemplateFile)
-	}
-	root, err := stack.RepoRoot(abs)
-	if err != nil {
-		return checks.Target{}, err
-	}
-	return checks.Target{Root: root, Dir: abs, Step: checks.Step{Slug: filepath.Base(abs)}}, nil
-}
-
 func run(args []string) error {
 	var port int
 	var noIAM bool
@@ -139,11 +102,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := appDir(step)
+	t, err := checks.Locate(step, solution)
 	if err != nil {
-		if t, err = target(step, solution); err != nil {
-			return err
-		}
+		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ln, err := net.Listen("tcp", addr)
@@ -209,7 +170,7 @@ func check(args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := target(step, solution)
+	t, err := checks.FindStep(step, solution)
 	if err != nil {
 		return err
 	}
