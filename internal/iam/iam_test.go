@@ -38,7 +38,7 @@ Statement:
     Resource: arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table
 `
 
-func mustYAML(t *testing.T, src string) any {
+func mustYAML(t testing.TB, src string) any {
 	t.Helper()
 	var doc any
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
@@ -47,7 +47,7 @@ func mustYAML(t *testing.T, src string) any {
 	return doc
 }
 
-func mustPolicy(t *testing.T, name, src string) Policy {
+func mustPolicy(t testing.TB, name, src string) Policy {
 	t.Helper()
 	p, err := ParsePolicy(name, mustYAML(t, src))
 	if err != nil {
