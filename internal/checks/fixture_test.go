@@ -21,6 +21,7 @@ func TestFixtureApps(t *testing.T) {
 		old, new    string // an edit of the app's template.yaml, if any
 	}{
 		{script: "access-log", app: "access-log"},
+		{script: "iam-bypass", app: "iam-bypass"},
 		{script: "missing-env", app: "access-log"},
 		{script: "access-denied", app: "access-log", old: "                - dynamodb:Scan\n"},
 		{script: "policy-template", app: "access-log",

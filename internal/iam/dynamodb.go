@@ -1,9 +1,10 @@
 package iam
 
 import (
-	"encoding/json"
+	"bytes"
+	"errors"
 	"fmt"
-	"maps"
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -31,38 +32,43 @@ type Request struct {
 	// dynamodb:ConditionCheckItem, a Get as dynamodb:GetItem). The request is allowed
 	// only if every check is.
 	Checks []Check
+	// Body is the request as it was read, in canonical JSON: what the proxy
+	// forwards, so that the backend reads the resources that were authorized.
+	Body []byte
+	// Elsewhere is a resource ARN of another region or account, which the local
+	// stack does not have (DynamoDB answers ResourceNotFoundException once IAM
+	// allows it); "" when every resource is local.
+	Elsewhere string
 }
 
 // starOperations act on no particular resource: IAM checks them on "*".
 var starOperations = []string{
 	"ListTables", "ListBackups", "ListGlobalTables", "ListExports", "ListImports",
-	"ListContributorInsights", "DescribeLimits", "DescribeEndpoints",
+	"ListContributorInsights", "ListBulkOperations", "DescribeLimits", "DescribeEndpoints",
 }
 
 // indexOperations authorize the index ARN when the request names an IndexName.
-var indexOperations = []string{"Query", "Scan", "DescribeContributorInsights", "UpdateContributorInsights"}
+var indexOperations = []string{"Query", "Scan", "SearchVectors", "DescribeContributorInsights", "UpdateContributorInsights"}
 
-// requestBody holds the request fields that name resources.
-type requestBody struct {
-	TableName          string
-	IndexName          string
-	RequestItems       map[string]json.RawMessage
-	TransactItems      []transactItem
-	Statement          string
-	Statements         []struct{ Statement string }
-	TransactStatements []struct{ Statement string }
-	// Operations on backups, exports, tags and resource policies name an ARN.
-	TableArn, ResourceArn, BackupArn, ExportArn, ImportArn string
-	GlobalTableName                                        string
-	TableCreationParameters                                *struct{ TableName string }
+// tableMembers name a table; arnMembers a resource by its ARN. Every one a
+// request holds is authorized (a restore names its source and its target).
+var (
+	tableMembers = []string{"TableName", "TargetTableName", "SourceTableName"}
+	arnMembers   = []string{"TableArn", "SourceTableArn", "ResourceArn", "BackupArn", "ExportArn", "ImportArn", "BulkOperationArn"}
+)
+
+// transactParts are the members of a TransactItems element, with the action each
+// is authorized as.
+var transactParts = []struct{ member, action string }{
+	{"Put", "PutItem"}, {"Update", "UpdateItem"}, {"Delete", "DeleteItem"},
+	{"ConditionCheck", "ConditionCheckItem"}, {"Get", "GetItem"},
 }
 
-type transactItem struct {
-	Put, Update, Delete, ConditionCheck, Get *struct{ TableName string }
-}
-
-// ParseDynamoDB tells which IAM action(s) and resource(s) a DynamoDB request needs.
-// target is its X-Amz-Target header (DynamoDB_20120810.PutItem), body its JSON body.
+// ParseDynamoDB reads a DynamoDB request as DynamoDB does and tells which IAM
+// action(s) and resource(s) it needs. target is its X-Amz-Target header
+// (DynamoDB_20120810.PutItem), body its JSON body. A request DynamoDB would refuse
+// before IAM is asked (unknown operation, body that does not decode, no table)
+// returns a *RequestError with DynamoDB's answer.
 //
 // Tables become arn:aws:dynamodb:REGION:ACCOUNT:table/NAME (a TableName that is
 // already an ARN is kept), a Query or Scan with IndexName .../table/NAME/index/INDEX.
@@ -70,20 +76,32 @@ type transactItem struct {
 // (the SDKs send them in map order, so the first denied table named is stable).
 // ExecuteStatement (PartiQL) checks dynamodb:PartiQLSelect, PartiQLInsert,
 // PartiQLUpdate or PartiQLDelete, from the statement's verb, on the table (or index)
-// the statement names; an error is returned when the statement names none this
-// simple reader can find.
+// the statement names; a statement this simple reader cannot find a table in is
+// refused.
 func ParseDynamoDB(target string, body []byte, region, account string) (Request, error) {
+	// DynamoDB reads the body before the operation (dynalite's order, from AWS).
+	in, err := decodeBody(body)
+	if err != nil {
+		return Request{}, err
+	}
 	op, ok := strings.CutPrefix(target, targetPrefix)
-	if !ok || op == "" {
-		return Request{}, fmt.Errorf("X-Amz-Target %q is not a DynamoDB operation (%sOperation)", target, targetPrefix)
+	shape := operations[op]
+	if !ok || shape == nil {
+		return Request{}, &RequestError{Status: http.StatusBadRequest, Type: "com.amazon.coral.service#UnknownOperationException",
+			Why: fmt.Sprintf("X-Amz-Target %q is not a DynamoDB operation (%sOperation, with the operation's exact name)", target, targetPrefix)}
 	}
 	req := Request{Operation: op}
-	var b requestBody
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &b); err != nil {
-			return req, fmt.Errorf("%s: the body is not a DynamoDB JSON request: %w", op, err)
+	if in, err = canonical(in, shape, "", false); err != nil {
+		var re *RequestError
+		if errors.As(err, &re) {
+			re.Why = op + ": " + re.Why
 		}
+		return req, err
 	}
+	var b bytes.Buffer
+	in.encode(&b)
+	req.Body = b.Bytes()
+
 	arn := arns{region: region, account: account}
 	same := func(action string, resources ...string) (Request, error) {
 		req.Action = "dynamodb:" + action
@@ -93,15 +111,25 @@ func ParseDynamoDB(target string, body []byte, region, account string) (Request,
 				req.Checks = append(req.Checks, Check{Action: req.Action, Resource: r})
 			}
 		}
+		req.Elsewhere = arn.elsewhere(req.Checks)
 		return req, nil
 	}
 
 	switch op {
 	case "BatchGetItem", "BatchWriteItem":
-		if len(b.RequestItems) == 0 {
-			return req, fmt.Errorf("%s: RequestItems names no table", op)
+		items := in.get("RequestItems")
+		if items == nil {
+			return req, missing(op, "RequestItems")
 		}
-		names := slices.Sorted(maps.Keys(b.RequestItems))
+		if len(items.members) == 0 {
+			return req, validationError(op+": RequestItems names no table",
+				"1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		}
+		var names []string
+		for _, m := range items.members {
+			names = append(names, m.key)
+		}
+		slices.Sort(names)
 		var tables []string
 		for _, name := range names {
 			tables = append(tables, arn.table(name))
@@ -109,39 +137,60 @@ func ParseDynamoDB(target string, body []byte, region, account string) (Request,
 		return same(op, tables...)
 
 	case "TransactWriteItems", "TransactGetItems":
-		if len(b.TransactItems) == 0 {
-			return req, fmt.Errorf("%s: TransactItems is empty", op)
+		items := in.get("TransactItems")
+		if items == nil || len(items.elems) == 0 {
+			return req, missing(op, "TransactItems")
 		}
-		for i, it := range b.TransactItems {
-			action, table := it.action()
-			if action == "" || table == "" {
-				return req, fmt.Errorf("%s: TransactItems[%d] names no Put, Update, Delete, ConditionCheck or Get with a TableName", op, i)
+		for i, it := range items.elems {
+			var found []string
+			for _, p := range transactParts {
+				part := it.get(p.member)
+				if part == nil {
+					continue
+				}
+				found = append(found, p.member)
+				table, ok := part.str("TableName")
+				if !ok {
+					return req, validationError(fmt.Sprintf("%s: TransactItems[%d].%s names no TableName", op, i, p.member),
+						"1 validation error detected: Value null at 'transactItems."+fmt.Sprint(i+1)+".member."+lowerFirst(p.member)+".tableName' failed to satisfy constraint: Member must not be null")
+				}
+				req.add(Check{Action: "dynamodb:" + p.action, Resource: arn.table(table)})
 			}
-			req.add(Check{Action: "dynamodb:" + action, Resource: arn.table(table)})
+			if len(found) != 1 {
+				return req, validationError(fmt.Sprintf("%s: TransactItems[%d] holds %d of Put, Update, Delete, ConditionCheck and Get, not one", op, i, len(found)),
+					"TransactItems can only contain one of Check, Put, Update or Delete")
+			}
 		}
+		req.Elsewhere = arn.elsewhere(req.Checks)
 		return req, nil
 
 	case "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction":
-		stmts := []string{b.Statement}
-		switch op {
-		case "BatchExecuteStatement":
-			stmts = stmts[:0]
-			for _, s := range b.Statements {
-				stmts = append(stmts, s.Statement)
+		var stmts []string
+		list := map[string]string{"BatchExecuteStatement": "Statements", "ExecuteTransaction": "TransactStatements"}[op]
+		if list == "" {
+			s, ok := in.str("Statement")
+			if !ok {
+				return req, missing(op, "Statement")
 			}
-		case "ExecuteTransaction":
-			stmts = stmts[:0]
-			for _, s := range b.TransactStatements {
-				stmts = append(stmts, s.Statement)
+			stmts = append(stmts, s)
+		} else {
+			l := in.get(list)
+			if l == nil || len(l.elems) == 0 {
+				return req, missing(op, list)
 			}
-		}
-		if len(stmts) == 0 {
-			return req, fmt.Errorf("%s: no statement", op)
+			for i, e := range l.elems {
+				s, ok := e.str("Statement")
+				if !ok {
+					return req, validationError(fmt.Sprintf("%s: %s[%d] has no Statement", op, list, i),
+						"1 validation error detected: Value null at '"+lowerFirst(list)+"."+fmt.Sprint(i+1)+".member.statement' failed to satisfy constraint: Member must not be null")
+				}
+				stmts = append(stmts, s)
+			}
 		}
 		for _, s := range stmts {
 			st, err := parsePartiQL(s)
 			if err != nil {
-				return req, fmt.Errorf("%s: %w", op, err)
+				return req, validationError(op+": "+err.Error(), "Statement wasn't well formed, can't be processed: "+err.Error())
 			}
 			res := arn.table(st.table)
 			if st.index != "" {
@@ -155,25 +204,41 @@ func ParseDynamoDB(target string, body []byte, region, account string) (Request,
 		return req, nil
 	}
 
-	switch {
-	case slices.Contains(starOperations, op):
+	if slices.Contains(starOperations, op) {
 		return same(op, "*")
-	case b.TableName != "" && b.IndexName != "" && slices.Contains(indexOperations, op):
-		return same(op, arn.index(b.TableName, b.IndexName))
-	case b.TableName != "":
-		return same(op, arn.table(b.TableName))
-	case b.TableCreationParameters != nil && b.TableCreationParameters.TableName != "":
-		return same(op, arn.table(b.TableCreationParameters.TableName)) // ImportTable
-	case b.GlobalTableName != "":
-		// Global tables have no region in their ARN.
-		return same(op, fmt.Sprintf("arn:aws:dynamodb::%s:global-table/%s", account, b.GlobalTableName))
 	}
-	for _, a := range []string{b.TableArn, b.ResourceArn, b.BackupArn, b.ExportArn, b.ImportArn} {
-		if a != "" {
-			return same(op, a)
+	var resources []string
+	for _, m := range tableMembers {
+		if name, ok := in.str(m); ok {
+			if idx, ok := in.str("IndexName"); ok && m == "TableName" && slices.Contains(indexOperations, op) {
+				resources = append(resources, arn.index(name, idx))
+			} else {
+				resources = append(resources, arn.table(name))
+			}
 		}
 	}
-	return req, fmt.Errorf("%s: the request names no table or resource ARN this offline check knows", op)
+	if name, ok := in.get("TableCreationParameters").str("TableName"); ok {
+		resources = append(resources, arn.table(name)) // ImportTable
+	}
+	if name, ok := in.str("GlobalTableName"); ok {
+		// Global tables have no region in their ARN.
+		resources = append(resources, fmt.Sprintf("arn:aws:dynamodb::%s:global-table/%s", account, name))
+	}
+	for _, m := range arnMembers {
+		if a, ok := in.str(m); ok {
+			resources = append(resources, a)
+		}
+	}
+	if len(resources) == 0 {
+		// Name the member DynamoDB would miss first.
+		for _, m := range slices.Concat(tableMembers, []string{"TableCreationParameters", "GlobalTableName"}, arnMembers) {
+			if shape.Member(m) != nil {
+				return req, missing(op, m)
+			}
+		}
+		return req, validationError(op+" names no resource this offline check knows", "")
+	}
+	return same(op, resources...)
 }
 
 // add appends c unless the request already checks it.
@@ -181,21 +246,6 @@ func (r *Request) add(c Check) {
 	if !slices.Contains(r.Checks, c) {
 		r.Checks = append(r.Checks, c)
 	}
-}
-
-func (it transactItem) action() (action, table string) {
-	for _, c := range []struct {
-		action string
-		part   *struct{ TableName string }
-	}{
-		{"PutItem", it.Put}, {"UpdateItem", it.Update}, {"DeleteItem", it.Delete},
-		{"ConditionCheckItem", it.ConditionCheck}, {"GetItem", it.Get},
-	} {
-		if c.part != nil {
-			return c.action, c.part.TableName
-		}
-	}
-	return "", ""
 }
 
 type arns struct{ region, account string }
@@ -208,6 +258,21 @@ func (a arns) table(name string) string {
 }
 
 func (a arns) index(table, index string) string { return a.table(table) + "/index/" + index }
+
+// elsewhere returns the first resource not in this region and account. DynamoDB
+// Local serves a table ARN of any region or account from its own tables, so such
+// a request must not reach it: a policy may allow another region's tables.
+func (a arns) elsewhere(checks []Check) string {
+	for _, c := range checks {
+		r := c.Resource
+		if r == "*" || strings.HasPrefix(r, "arn:aws:dynamodb:"+a.region+":"+a.account+":") ||
+			strings.HasPrefix(r, "arn:aws:dynamodb::"+a.account+":global-table/") {
+			continue
+		}
+		return r
+	}
+	return ""
+}
 
 // partiQL is what IAM needs from a PartiQL statement.
 type partiQL struct {

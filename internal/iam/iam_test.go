@@ -2,10 +2,12 @@ package iam
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	smithy "github.com/aws/smithy-go"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,7 +38,7 @@ Statement:
     Resource: arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table
 `
 
-func mustYAML(t *testing.T, src string) any {
+func mustYAML(t testing.TB, src string) any {
 	t.Helper()
 	var doc any
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
@@ -45,7 +47,7 @@ func mustYAML(t *testing.T, src string) any {
 	return doc
 }
 
-func mustPolicy(t *testing.T, name, src string) Policy {
+func mustPolicy(t testing.TB, name, src string) Policy {
 	t.Helper()
 	p, err := ParsePolicy(name, mustYAML(t, src))
 	if err != nil {
@@ -370,7 +372,6 @@ func TestParseDynamoDB(t *testing.T) {
 		{"DescribeTimeToLive", `{"TableName":"T"}`, "dynamodb:DescribeTimeToLive", []Check{{"dynamodb:DescribeTimeToLive", tbl("T")}}},
 		{"UpdateTimeToLive", `{"TableName":"T"}`, "dynamodb:UpdateTimeToLive", []Check{{"dynamodb:UpdateTimeToLive", tbl("T")}}},
 		{"ListTables", `{}`, "dynamodb:ListTables", []Check{{"dynamodb:ListTables", "*"}}},
-		{"ListTables", ``, "dynamodb:ListTables", []Check{{"dynamodb:ListTables", "*"}}},
 		{"DescribeLimits", `{}`, "dynamodb:DescribeLimits", []Check{{"dynamodb:DescribeLimits", "*"}}},
 		{"DescribeEndpoints", `{}`, "dynamodb:DescribeEndpoints", []Check{{"dynamodb:DescribeEndpoints", "*"}}},
 		{"ListTagsOfResource", `{"ResourceArn":"` + tbl("T") + `"}`, "dynamodb:ListTagsOfResource", []Check{{"dynamodb:ListTagsOfResource", tbl("T")}}},
@@ -413,24 +414,150 @@ func TestParseDynamoDB(t *testing.T) {
 	}
 }
 
+// Requests DynamoDB refuses before IAM is asked get DynamoDB's answer.
 func TestParseDynamoDBErrors(t *testing.T) {
+	const serialization, validation, unknownOp = "com.amazon.coral.service#SerializationException", "com.amazon.coral.validate#ValidationException", "com.amazon.coral.service#UnknownOperationException"
 	tests := []struct {
-		target, body, want string
+		target, body string
+		typ, msg     string // DynamoDB's __type and message
+		why          string // part of the log's explanation
 	}{
-		{"Kinesis_20131202.PutRecord", `{}`, "is not a DynamoDB operation"},
-		{"DynamoDB_20120810.PutItem", `{not json`, "PutItem: the body is not a DynamoDB JSON request"},
-		{"DynamoDB_20120810.PutItem", `{}`, "PutItem: the request names no table"},
-		{"DynamoDB_20120810.BatchWriteItem", `{"RequestItems":{}}`, "RequestItems names no table"},
-		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{}]}`, "TransactItems[0] names no Put"},
-		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"EXPLAIN SELECT 1"}`, "does not start with SELECT"},
-		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM"}`, "no table name after SELECT"},
-		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM \"T"}`, "quote is not closed"},
-		{"DynamoDB_20120810.BatchExecuteStatement", `{"Statements":[]}`, "no statement"},
+		{"Kinesis_20131202.PutRecord", `{}`, unknownOp, "", "is not a DynamoDB operation"},
+		{"DynamoDB_20120810.putitem", `{}`, unknownOp, "", "is not a DynamoDB operation"},
+		{"DynamoDB_20120810.Bogus", `{}`, unknownOp, "", "is not a DynamoDB operation"},
+		{"", `{}`, unknownOp, "", "is not a DynamoDB operation"},
+		{"DynamoDB_20120810.PutItem", `{not json`, serialization, "", "the body is not a JSON object"},
+		{"DynamoDB_20120810.ListTables", ``, serialization, "", "it is empty"},
+		{"DynamoDB_20120810.PutItem", `[]`, serialization, "", "it is not an object"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"A"} {"TableName":"B"}`, serialization, "", "something follows"},
+		{"DynamoDB_20120810.PutItem", "{\"TableName\":\"A\xff\"}", serialization, "", "not valid UTF-8"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":5}`, serialization, "NUMBER_VALUE cannot be converted to String", "PutItem: TableName is a number"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":1.5}`, serialization, "DECIMAL_VALUE cannot be converted to String", "TableName is a number"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":true}`, serialization, "TRUE_VALUE cannot be converted to String", "TableName is a boolean"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":["T"]}`, serialization, "Unrecognized collection type class java.lang.String", "TableName is an array"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":{"S":"T"}}`, serialization, "Start of structure or map found where not expected", "TableName is an object"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":{}}`, serialization, "Start of structure or map found where not expected", "TransactItems is an object"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[5]}`, serialization, "Unexpected value type in payload", "TransactItems[0] is a number"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{"Put":[]}]}`, serialization, "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.Put", "TransactItems[0].Put is an array"},
+		{"DynamoDB_20120810.BatchWriteItem", `{"RequestItems":5}`, serialization, "Unexpected field type", "RequestItems is a number"},
+		{"DynamoDB_20120810.Scan", `{"TableName":"T","Limit":{}}`, serialization, "Start of structure or map found where not expected", "Limit is an object"},
+		{"DynamoDB_20120810.PutItem", `{}`, validation, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null", "PutItem names no TableName"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":null}`, validation, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null", "PutItem names no TableName"},
+		{"DynamoDB_20120810.PutItem", `{"tablename":"T"}`, validation, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null", "PutItem names no TableName"},
+		{"DynamoDB_20120810.DeleteBackup", `{}`, validation, "1 validation error detected: Value null at 'backupArn' failed to satisfy constraint: Member must not be null", "DeleteBackup names no BackupArn"},
+		{"DynamoDB_20120810.BatchWriteItem", `{"RequestItems":{}}`, validation, "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1", "RequestItems names no table"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{}]}`, validation, "TransactItems can only contain one of Check, Put, Update or Delete", "TransactItems[0] holds 0 of Put"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"A"},"Delete":{"TableName":"B"}}]}`, validation, "TransactItems can only contain one of Check, Put, Update or Delete", "TransactItems[0] holds 2 of Put"},
+		{"DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{"Put":{"tablename":"A"}}]}`, validation, "1 validation error detected: Value null at 'transactItems.1.member.put.tableName' failed to satisfy constraint: Member must not be null", "TransactItems[0].Put names no TableName"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"EXPLAIN SELECT 1"}`, validation, "Statement wasn't well formed, can't be processed: PartiQL statement \"EXPLAIN SELECT 1\": it does not start with SELECT, INSERT, UPDATE or DELETE", "does not start with SELECT"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM"}`, validation, "Statement wasn't well formed, can't be processed: PartiQL statement \"SELECT * FROM\": no table name after SELECT", "no table name after SELECT"},
+		{"DynamoDB_20120810.ExecuteStatement", `{"Statement":"SELECT * FROM \"T"}`, validation, "Statement wasn't well formed, can't be processed: PartiQL statement \"SELECT * FROM \\\"T\": a \" quote is not closed", "quote is not closed"},
+		{"DynamoDB_20120810.BatchExecuteStatement", `{"Statements":[]}`, validation, "1 validation error detected: Value null at 'statements' failed to satisfy constraint: Member must not be null", "names no Statements"},
 	}
 	for _, tt := range tests {
 		_, err := ParseDynamoDB(tt.target, []byte(tt.body), region, account)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ParseDynamoDB(%s, %s) error = %v, want one containing %q", tt.target, tt.body, err, tt.want)
+		var re *RequestError
+		if !errors.As(err, &re) || re.Status != 400 || re.Type != tt.typ || re.Message != tt.msg || !strings.Contains(re.Why, tt.why) {
+			t.Errorf("ParseDynamoDB(%s, %s) error = %#v\nwant 400 %s %q, why containing %q", tt.target, tt.body, err, tt.typ, tt.msg, tt.why)
+		}
+	}
+}
+
+// The body forwarded is the request as DynamoDB reads it: exact member names,
+// unknown members and nulls dropped, a duplicate's last value.
+func TestParseDynamoDBCanonicalBody(t *testing.T) {
+	tbl := func(n string) string { return "arn:aws:dynamodb:us-east-1:123456789012:table/" + n }
+	tests := []struct {
+		name, op, body string
+		checks         []Check
+		want           string // the canonical body
+	}{
+		{"case variant of TableName is not TableName", "PutItem", `{"TableName":"TableB","tablename":"TableA","Item":{"id":{"S":"x"}}}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableB")}}, `{"TableName":"TableB","Item":{"id":{"S":"x"}}}`},
+		{"only a case variant", "DeleteItem", `{"TableName":"TableA","TABLENAME":"TableB","tableName":"TableC"}`,
+			[]Check{{"dynamodb:DeleteItem", tbl("TableA")}}, `{"TableName":"TableA"}`},
+		{"IndexName is no PutItem member", "PutItem", `{"TableName":"TableB","IndexName":5,"Item":{}}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableB")}}, `{"TableName":"TableB","Item":{}}`},
+		{"TableArn is no PutItem member", "PutItem", `{"TableName":"TableB","TableArn":5,"Item":{}}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableB")}}, `{"TableName":"TableB","Item":{}}`},
+		{"DeleteTable with the same trick", "DeleteTable", `{"TableName":"TableB","IndexName":5}`,
+			[]Check{{"dynamodb:DeleteTable", tbl("TableB")}}, `{"TableName":"TableB"}`},
+		{"duplicate: the last wins, as in DynamoDB", "PutItem", `{"TableName":"TableA","TableName":"TableB"}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableB")}}, `{"TableName":"TableB"}`},
+		{"escaped member name is the member", "PutItem", `{"Table\u004eame":"TableB"}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableB")}}, `{"TableName":"TableB"}`},
+		{"Kelvin sign and long s fold in Go, not in DynamoDB", "PutItem", `{"TableName":"TableA","ſtatement":"x","TableNameK":"y","\u212aey":{}}`,
+			[]Check{{"dynamodb:PutItem", tbl("TableA")}}, `{"TableName":"TableA"}`},
+		{"null is absent", "Query", `{"TableName":"T","IndexName":null}`,
+			[]Check{{"dynamodb:Query", tbl("T")}}, `{"TableName":"T"}`},
+		{"nested case variant", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"A","tablename":"B"},"put":{"TableName":"C"}}]}`,
+			[]Check{{"dynamodb:PutItem", tbl("A")}}, `{"TransactItems":[{"Put":{"TableName":"A"}}]}`},
+		{"RequestItems keys are table names, kept as they are", "BatchWriteItem", `{"RequestItems":{"A":[],"a":[],"A":[{"PutRequest":{"Item":{"k":{"S":"v"},"K":{"S":"w"}}}}]}}`,
+			[]Check{{"dynamodb:BatchWriteItem", tbl("A")}, {"dynamodb:BatchWriteItem", tbl("a")}},
+			`{"RequestItems":{"A":[{"PutRequest":{"Item":{"k":{"S":"v"},"K":{"S":"w"}}}}],"a":[]}}`},
+		{"numbers keep their digits", "Scan", `{"TableName":"T","Limit":10,"ExclusiveStartKey":{"n":{"N":"1e400"}}}`,
+			[]Check{{"dynamodb:Scan", tbl("T")}}, `{"TableName":"T","Limit":10,"ExclusiveStartKey":{"n":{"N":"1e400"}}}`},
+		{"restore checks source and target", "RestoreTableToPointInTime", `{"SourceTableName":"A","TargetTableName":"B"}`,
+			[]Check{{"dynamodb:RestoreTableToPointInTime", tbl("B")}, {"dynamodb:RestoreTableToPointInTime", tbl("A")}}, `{"SourceTableName":"A","TargetTableName":"B"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseDynamoDB(targetPrefix+tt.op, []byte(tt.body), region, account)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(r.Checks, tt.checks) || string(r.Body) != tt.want {
+				t.Fatalf("ParseDynamoDB = Checks %v\nBody %s\nwant Checks %v\nBody %s", r.Checks, r.Body, tt.checks, tt.want)
+			}
+		})
+	}
+}
+
+// Every operation of the SDK's model names what IAM authorizes.
+func TestParseDynamoDBEveryOperation(t *testing.T) {
+	for op, shape := range operations {
+		fields := map[string]any{}
+		for name, m := range shape.Members() {
+			if m.Type() == smithy.ShapeTypeString {
+				fields[name] = "x"
+			}
+		}
+		fields["RequestItems"] = map[string]any{"x": []any{}}
+		if op == "BatchGetItem" {
+			fields["RequestItems"] = map[string]any{"x": map[string]any{}}
+		}
+		fields["TransactItems"] = []any{map[string]any{"Put": map[string]any{"TableName": "x"}, "Get": map[string]any{"TableName": "x"}}}
+		if op == "TransactWriteItems" {
+			fields["TransactItems"] = []any{map[string]any{"Put": map[string]any{"TableName": "x"}}}
+		}
+		fields["Statements"] = []any{map[string]any{"Statement": "SELECT * FROM x"}}
+		fields["TransactStatements"] = fields["Statements"]
+		fields["Statement"] = "SELECT * FROM x"
+		fields["TableCreationParameters"] = map[string]any{"TableName": "x"}
+		r, err := ParseDynamoDB(targetPrefix+op, body(t, fields), region, account)
+		if err != nil || len(r.Checks) == 0 {
+			t.Errorf("%s: %+v, %v", op, r, err)
+		}
+	}
+	if len(operations) < 60 {
+		t.Errorf("%d operations: the SDK's model has 62", len(operations))
+	}
+}
+
+// A resource ARN of another region or account is not forwarded: DynamoDB Local
+// would serve its own table of that name.
+func TestParseDynamoDBElsewhere(t *testing.T) {
+	for _, tt := range []struct{ op, body, want string }{
+		{"PutItem", `{"TableName":"arn:aws:dynamodb:eu-west-1:123456789012:table/TableB"}`, "arn:aws:dynamodb:eu-west-1:123456789012:table/TableB"},
+		{"PutItem", `{"TableName":"arn:aws:dynamodb:us-east-1:999999999999:table/TableB"}`, "arn:aws:dynamodb:us-east-1:999999999999:table/TableB"},
+		{"DescribeBackup", `{"BackupArn":"backup"}`, "backup"},
+		{"PutItem", `{"TableName":"arn:aws:dynamodb:us-east-1:123456789012:table/TableB"}`, ""},
+		{"DescribeGlobalTable", `{"GlobalTableName":"G"}`, ""},
+		{"ListTables", `{}`, ""},
+	} {
+		r, err := ParseDynamoDB(targetPrefix+tt.op, []byte(tt.body), region, account)
+		if err != nil || r.Elsewhere != tt.want {
+			t.Errorf("ParseDynamoDB(%s, %s): Elsewhere %q, %v; want %q", tt.op, tt.body, r.Elsewhere, err, tt.want)
 		}
 	}
 }

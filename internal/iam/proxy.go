@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -139,26 +140,46 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#SerializationException", "message",
+		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#SerializationException", "Message",
 			"cannot read the request body: "+err.Error())
 		return
 	}
-	if target := r.Header.Get("X-Amz-Target"); target != "" {
-		req, err := ParseDynamoDB(target, body, p.region, p.account)
-		if err != nil {
-			// The backend answers what DynamoDB would (unknown operation, validation
-			// error); nothing here can tell which resource to check.
-			p.logf("IAM: not checked offline (%v); forwarded to DynamoDB as is", err)
-		} else if c, d, denied := p.authorize(id, req); denied {
-			p.deny(w, id, c, d)
-			return
+	// One X-Amz-Target: with two, the proxy and the backend could each take another.
+	var target string
+	if ts := r.Header.Values("X-Amz-Target"); len(ts) == 1 {
+		target = ts[0]
+	}
+	req, err := ParseDynamoDB(target, body, p.region, p.account)
+	if err != nil {
+		// Never forwarded: what the proxy cannot read, it cannot authorize.
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = &RequestError{Status: http.StatusBadRequest, Type: "com.amazon.coral.service#SerializationException", Key: "Message", Why: err.Error()}
 		}
+		p.logf("IAM: refused for function %s, as DynamoDB would: %v", id.Function, re)
+		writeError(w, re.Status, re.Type, re.Key, re.Message)
+		return
+	}
+	if c, d, denied := p.authorize(id, req); denied {
+		p.deny(w, id, c, d)
+		return
+	}
+	if req.Elsewhere != "" {
+		p.logf("IAM: %s on %s for function %s: the local stack has no resource outside region %s and account %s; answered ResourceNotFoundException",
+			req.Operation, req.Elsewhere, id.Function, p.region, p.account)
+		writeError(w, http.StatusBadRequest, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message", "Requested resource not found")
+		return
 	}
 
+	// The backend gets the request as it was read and authorized, not as sent.
 	out := r.Clone(r.Context())
-	out.Body = io.NopCloser(bytes.NewReader(body))
-	out.ContentLength = int64(len(body))
+	out.Body = io.NopCloser(bytes.NewReader(req.Body))
+	out.ContentLength = int64(len(req.Body))
 	out.GetBody = nil
+	out.Header.Set("X-Amz-Target", targetPrefix+req.Operation)
+	out.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	out.Header.Del("Content-Encoding")
+	out.Header.Del("Content-Length")
 	if forwardAs != "" {
 		out.Header.Set("Authorization", strings.Replace(auth, "Credential="+akid+"/", "Credential="+forwardAs+"/", 1))
 	}
@@ -277,10 +298,13 @@ func credentialKey(auth string) (string, bool) {
 
 // writeError answers as DynamoDB does: JSON 1.0 with __type first, a request id in
 // its format (52 upper-case letters and digits) and the CRC32 the SDKs verify.
-// key is "Message" for AccessDeniedException and "message" for the others, as
-// DynamoDB sends them.
+// key is "Message" for AccessDeniedException and SerializationException and
+// "message" for the others, as DynamoDB sends them; some errors have no message.
 func writeError(w http.ResponseWriter, status int, typ, key, msg string) {
-	body := []byte(`{"__type":` + jsonString(typ) + `,` + jsonString(key) + `:` + jsonString(msg) + `}`)
+	body := []byte(`{"__type":` + jsonString(typ) + `}`)
+	if msg != "" {
+		body = []byte(`{"__type":` + jsonString(typ) + `,` + jsonString(key) + `:` + jsonString(msg) + `}`)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.0")
 	h.Set("x-amzn-RequestId", requestID())

@@ -89,6 +89,12 @@ func TestProxyWithSDK(t *testing.T) {
 	}
 
 	t.Run("allowed PutItem lands in the ForwardAs key's tables", func(t *testing.T) {
+		logged := len(logs.String())
+		defer func() {
+			if own := logs.String()[logged:]; own != "" {
+				t.Errorf("an allowed call logged %q, want nothing", own)
+			}
+		}()
 		if _, err := client(front.URL, writerKey).PutItem(ctx, put); err != nil {
 			t.Fatalf("PutItem through the proxy: %v", err)
 		}
@@ -116,6 +122,7 @@ func TestProxyWithSDK(t *testing.T) {
 	})
 
 	t.Run("denied PutItem is the AWS AccessDeniedException", func(t *testing.T) {
+		logged := len(logs.String()) // the subtests share the proxy: read only this one's lines
 		_, err := client(front.URL, readerKey).PutItem(ctx, put)
 		var apiErr smithy.APIError
 		if !errors.As(err, &apiErr) {
@@ -134,8 +141,8 @@ func TestProxyWithSDK(t *testing.T) {
 			t.Errorf("HTTP status: %v, want 400", err)
 		}
 		wantLog := "IAM: AccessDenied dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/dva-01-001-Table for role FunctionRole (function HelloWorldFunction): no statement allows it"
-		if !strings.Contains(logs.String(), wantLog) {
-			t.Errorf("logs do not say %q:\n%s", wantLog, logs.String())
+		if own := logs.String()[logged:]; !strings.Contains(own, wantLog) {
+			t.Errorf("logs do not say %q:\n%s", wantLog, own)
 		}
 		out, err := stack.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("dva-01-001-Table")})
 		if err != nil || len(out.Items) != 1 {
@@ -170,20 +177,23 @@ func TestProxyWithSDK(t *testing.T) {
 	})
 }
 
-// The raw answers, as DynamoDB sends them: status, headers and body.
+// The raw answers, as DynamoDB sends them: status, headers and body; and what
+// reaches the backend.
 func TestProxyRawAnswers(t *testing.T) {
-	reached := 0
+	var (
+		mu       sync.Mutex
+		received []*http.Request // what reached the backend, with its body
+		bodies   []string
+	)
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reached++
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		received, bodies = append(received, r), append(bodies, string(b))
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		io.WriteString(w, `{}`)
 	}))
 	defer backend.Close()
-	var logs logbuf.Buffer
-	p, err := NewProxy(backend.URL, region, account, &logs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	role := &Role{Name: "R", Policies: []Policy{
 		mustPolicy(t, "inline policy P", `{Statement: [
 			{Effect: Allow, Action: "dynamodb:*", Resource: "*"},
@@ -191,52 +201,94 @@ func TestProxyRawAnswers(t *testing.T) {
 			{Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "true"}}},
 			{Effect: Deny, Action: "dynamodb:Scan", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "false"}}}]}`),
 	}}
-	p.Register("key1", Identity{Role: role, Function: "F"})
 	onlyCond := &Role{Name: "C", Policies: []Policy{mustPolicy(t, "inline policy Cond", `{Statement: {Sid: OnlyOverTLS, Effect: Allow, Action: "dynamodb:PutItem", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "true"}}}}`)}}
-	p.Register("key2", Identity{Role: onlyCond, Function: "G"})
+	onlyA := &Role{Name: "A", Policies: []Policy{mustPolicy(t, "inline policy TableA", allow("dynamodb:*", "arn:aws:dynamodb:us-east-1:123456789012:table/TableA"))}}
 
-	send := func(akid, op, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		if akid != "" {
-			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+akid+"/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
-		}
-		r.Header.Set("X-Amz-Target", targetPrefix+op)
-		w := httptest.NewRecorder()
-		p.ServeHTTP(w, r)
-		return w
-	}
-
+	const denyB = `{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/A/FA is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/TableB because no identity-based policy allows the dynamodb:PutItem action"}`
 	tests := []struct {
 		name, akid, op, body string
 		status               int
 		wantBody             string
-		wantLog              string
+		wantLog              string // "" asserts that nothing is logged
+		forwarded            string // the body the backend gets, when forwarded
 	}{
 		{"explicit deny", "key1", "DeleteItem", `{"TableName":"T"}`, 400,
 			`{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/R/F is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T with an explicit deny in an identity-based policy"}`,
-			"IAM: AccessDenied dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F): explicitly denied by inline policy P, statement 2"},
+			"IAM: AccessDenied dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F): explicitly denied by inline policy P, statement 2", ""},
 		{"condition grants nothing", "key2", "PutItem", `{"TableName":"T"}`, 400,
 			`{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/C/G is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T because no identity-based policy allows the dynamodb:PutItem action"}`,
-			"no statement allows it; allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/T in the policies of its execution role, C (inline policy Cond, statement 1 (Sid OnlyOverTLS) has a Condition, which is not evaluated offline, so it grants nothing)"},
+			"no statement allows it; allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/T in the policies of its execution role, C (inline policy Cond, statement 1 (Sid OnlyOverTLS) has a Condition, which is not evaluated offline, so it grants nothing)", ""},
 		{"conditional deny ignored", "key1", "Scan", `{"TableName":"T"}`, 200, `{}`,
-			"IAM: dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F) allowed by inline policy P, statement 1, but inline policy P, statement 4 (a Deny with a Condition, which is not evaluated offline) is ignored"},
+			"IAM: dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/T for role R (function F) allowed by inline policy P, statement 1, but inline policy P, statement 4 (a Deny with a Condition, which is not evaluated offline) is ignored",
+			`{"TableName":"T"}`},
+		{"allowed, nothing logged", "key3", "PutItem", `{"TableName":"TableA","Item":{"id":{"S":"1"}}}`, 200, `{}`, "",
+			`{"TableName":"TableA","Item":{"id":{"S":"1"}}}`},
 		{"unknown key", "nobody", "Scan", `{"TableName":"T"}`, 400,
 			`{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`,
-			"IAM: UnrecognizedClientException: access key id nobody"},
+			"IAM: UnrecognizedClientException: access key id nobody", ""},
 		{"unsigned", "", "Scan", `{"TableName":"T"}`, 400,
-			`{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}`, ""},
-		{"unparsable request is forwarded for the backend to reject", "key1", "Scan", `{bad`, 200, `{}`,
-			"IAM: not checked offline (Scan: the body is not a DynamoDB JSON request"},
+			`{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}`, "", ""},
+		{"unparsable request is refused as DynamoDB does", "key1", "Scan", `{bad`, 400,
+			`{"__type":"com.amazon.coral.service#SerializationException"}`,
+			"IAM: refused for function F, as DynamoDB would: the body is not a JSON object (invalid character 'b') (SerializationException)", ""},
+		{"unknown operation is refused", "key1", "DescribeEverything", `{}`, 400,
+			`{"__type":"com.amazon.coral.service#UnknownOperationException"}`,
+			`IAM: refused for function F, as DynamoDB would: X-Amz-Target "DynamoDB_20120810.DescribeEverything" is not a DynamoDB operation`, ""},
+		{"bypass: IndexName 5 on PutItem", "key3", "PutItem", `{"TableName":"TableB","IndexName":5,"Item":{"id":{"S":"1"}}}`, 400, denyB,
+			"IAM: AccessDenied dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/TableB for role A (function FA)", ""},
+		{"bypass: TableArn 5 on PutItem", "key3", "PutItem", `{"TableName":"TableB","TableArn":5,"Item":{"id":{"S":"1"}}}`, 400, denyB,
+			"IAM: AccessDenied dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/TableB for role A (function FA)", ""},
+		{"bypass: case variant of TableName", "key3", "PutItem", `{"TableName":"TableB","tablename":"TableA","Item":{"id":{"S":"1"}}}`, 400, denyB,
+			"IAM: AccessDenied dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/TableB for role A (function FA)", ""},
+		{"case variant is dropped before forwarding", "key3", "PutItem", `{"tablename":"TableB","TableName":"TableA","Item":{"id":{"S":"1"}}}`, 200, `{}`, "",
+			`{"TableName":"TableA","Item":{"id":{"S":"1"}}}`},
+		{"number as TableName", "key3", "DeleteTable", `{"TableName":5}`, 400,
+			`{"__type":"com.amazon.coral.service#SerializationException","Message":"NUMBER_VALUE cannot be converted to String"}`,
+			"IAM: refused for function FA, as DynamoDB would: DeleteTable: TableName is a number (SerializationException: NUMBER_VALUE cannot be converted to String)", ""},
+		{"another region's table", "key1", "PutItem", `{"TableName":"arn:aws:dynamodb:eu-west-1:123456789012:table/T"}`, 400,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`,
+			"IAM: PutItem on arn:aws:dynamodb:eu-west-1:123456789012:table/T for function F: the local stack has no resource outside region us-east-1 and account 123456789012", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := reached
-			w := send(tt.akid, tt.op, tt.body)
+			var logs logbuf.Buffer
+			p, err := NewProxy(backend.URL, region, account, &logs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Register("key1", Identity{Role: role, Function: "F"})
+			p.Register("key2", Identity{Role: onlyCond, Function: "G"})
+			p.Register("key3", Identity{Role: onlyA, Function: "FA"})
+			mu.Lock()
+			before := len(received)
+			mu.Unlock()
+
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			if tt.akid != "" {
+				r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+tt.akid+"/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+			}
+			r.Header.Set("X-Amz-Target", targetPrefix+tt.op)
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			p.ServeHTTP(w, r)
+
 			if w.Code != tt.status || w.Body.String() != tt.wantBody {
 				t.Fatalf("answer %d %s\nwant %d %s", w.Code, w.Body.String(), tt.status, tt.wantBody)
 			}
-			if forwarded := reached > before; forwarded != (tt.status == 200) {
-				t.Errorf("forwarded to the backend: %v", forwarded)
+			mu.Lock()
+			got := received[before:]
+			gotBodies := bodies[before:]
+			mu.Unlock()
+			switch {
+			case tt.forwarded == "" && len(got) != 0:
+				t.Errorf("forwarded to the backend: %s", gotBodies[0])
+			case tt.forwarded != "" && len(got) != 1:
+				t.Errorf("forwarded %d requests, want 1", len(got))
+			case tt.forwarded != "":
+				h := got[0].Header
+				if gotBodies[0] != tt.forwarded || h.Get("X-Amz-Target") != targetPrefix+tt.op || h.Get("Content-Type") != "application/x-amz-json-1.0" {
+					t.Errorf("forwarded %s %s %s\nwant %s", h.Get("X-Amz-Target"), h.Get("Content-Type"), gotBodies[0], tt.forwarded)
+				}
 			}
 			if tt.status == 400 {
 				h := w.Header()
@@ -244,10 +296,37 @@ func TestProxyRawAnswers(t *testing.T) {
 					t.Errorf("headers %v", h)
 				}
 			}
-			if !strings.Contains(logs.String(), tt.wantLog) {
+			if tt.wantLog == "" {
+				if logs.String() != "" {
+					t.Errorf("logged %q, want nothing", logs.String())
+				}
+			} else if !strings.Contains(logs.String(), tt.wantLog) {
 				t.Errorf("logs do not say %q:\n%s", tt.wantLog, logs.String())
 			}
 		})
+	}
+}
+
+// Two X-Amz-Target headers could be read differently by the proxy and the
+// backend: the request is refused.
+func TestProxyTwoTargets(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("forwarded: %v", r.Header)
+	}))
+	defer backend.Close()
+	p, err := NewProxy(backend.URL, region, account, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Register("key1", Identity{Role: &Role{Name: "R", Policies: []Policy{mustPolicy(t, "P", allow("dynamodb:GetItem", "*"))}}, Function: "F"})
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"TableName":"T"}`))
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=key1/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+	r.Header.Add("X-Amz-Target", targetPrefix+"GetItem")
+	r.Header.Add("X-Amz-Target", targetPrefix+"DeleteTable")
+	w := httptest.NewRecorder()
+	p.ServeHTTP(w, r)
+	if w.Code != 400 || w.Body.String() != `{"__type":"com.amazon.coral.service#UnknownOperationException"}` {
+		t.Errorf("answer %d %s, want UnknownOperationException", w.Code, w.Body.String())
 	}
 }
 
