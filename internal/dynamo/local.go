@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 // localReadyTimeout bounds how long DynamoDB Local may take to answer (about 2.5 s here).
@@ -145,7 +147,7 @@ func launchLocal(ctx context.Context, opts Options) (*localProcess, error) {
 	cmd.Dir = dir
 	out := &tailBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
-	killWithParent(cmd)
+	proc.Isolate(cmd) // a Ctrl-C stops the workshop, which stops DynamoDB Local last
 
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 	fmt.Fprintf(opts.Logs, "starting DynamoDB Local (java) on 127.0.0.1:%d ...\n", port)
