@@ -159,7 +159,7 @@ func run(args []string) error {
 	fmt.Printf("workshop: running %s (%s) locally\n", t.Step.Slug, rel(t.Root, t.Dir))
 	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
 	if err != nil {
-		return err
+		return startError(ctx, err)
 	}
 	defer backend.Close()
 	s, err := stack.Deploy(ctx, stack.Options{
@@ -169,16 +169,12 @@ func run(args []string) error {
 		AccessKey: "AKIAWORKSHOPLOCAL",
 		NoIAM:     noIAM,
 	})
-	if err != nil && ctx.Err() != nil {
-		fmt.Println("\nworkshop: stopped while starting, as asked")
-		return nil
-	}
 	if err != nil {
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {
 			return fmt.Errorf("the function's Go code does not compile; fix it and run again:\n%v", err)
 		}
-		return err
+		return startError(ctx, err)
 	}
 
 	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
@@ -235,6 +231,15 @@ func shutdown(now context.Context, srv *http.Server, s *stack.Stack, backend *dy
 	}
 	fmt.Println("workshop: stopped everything it started")
 	return nil
+}
+
+// startError is err, unless a Ctrl-C interrupted the start: then it was asked for.
+func startError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		fmt.Println("\nworkshop: stopped while starting, as asked")
+		return nil
+	}
+	return err
 }
 
 // signals returns a context that ends at the first SIGINT or SIGTERM and one
