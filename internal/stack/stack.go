@@ -250,7 +250,7 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 
 // Shutdown stops the stack in order: the functions finish the invocations in
 // progress (each within its timeout; at once when ctx ends), then the IAM
-// proxy, the backend it started and the builds go. It is idempotent.
+// proxy, the backend it started and the builds go.
 func (s *Stack) Shutdown(ctx context.Context) error {
 	ids := slices.Sorted(maps.Keys(s.Functions))
 	errs := make([]error, len(ids))

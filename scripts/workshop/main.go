@@ -220,7 +220,10 @@ func shutdown(now context.Context, srv *http.Server, s *stack.Stack, backend *dy
 	if s.IAM != nil {
 		parts = append(parts, "the IAM proxy")
 	}
-	fmt.Printf("stopping: %s and %s DynamoDB\n", strings.Join(parts, ", "), backend.Kind())
+	if backend.Kind() != dynamo.KindEndpoint { // not ours to stop
+		parts = append(parts, backend.Kind()+" DynamoDB")
+	}
+	fmt.Printf("stopping: %s\n", strings.Join(parts, ", "))
 	err := s.Shutdown(now)
 	if now.Err() != nil {
 		err = nil // asked for: the invocations left were stopped
