@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 // localReadyTimeout bounds how long DynamoDB Local may take to answer: about 2.5 s
@@ -450,7 +452,7 @@ func runLocal(ctx context.Context, opts Options, java, dir string, port int, whe
 	cmd.Dir = dir
 	out := &tailBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
-	killWithParent(cmd)
+	proc.Isolate(cmd) // a Ctrl-C stops the workshop, which stops DynamoDB Local last
 
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 	fmt.Fprintf(opts.Logs, "starting DynamoDB Local (java) on port %d, %s ...\n", port, where)

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 const (
@@ -126,7 +128,7 @@ func (f *Function) startEnv(sink *logBuf) (*env, error) {
 	cmd.Dir = filepath.Dir(f.abs)
 	cmd.Env = f.environ(ln.Addr().String())
 	cmd.Stdout, cmd.Stderr = pw, pw // one stream, as Lambda merges them
-	setProcAttr(cmd)
+	proc.Isolate(cmd)
 	e.cmd = cmd
 
 	f.mu.Lock()
@@ -397,7 +399,7 @@ func (e *env) flush() {
 // teardown kills the process and stops the server; it is idempotent.
 func (e *env) teardown() {
 	e.stopOnce.Do(func() {
-		killProcess(e.cmd)
+		proc.Kill(e.cmd)
 		<-e.exited
 		e.flush()
 		close(e.stop)

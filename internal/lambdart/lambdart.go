@@ -56,10 +56,13 @@ type Function struct {
 
 	logMu sync.Mutex // serializes writes to cfg.Logs
 
-	mu     sync.Mutex
-	idle   []*env // warm environments, most recently used last
-	all    map[*env]bool
-	closed bool
+	mu       sync.Mutex
+	idle     []*env // warm environments, most recently used last
+	all      map[*env]bool
+	inflight int           // invocations accepted and not returned yet
+	draining bool          // Shutdown began: no new invocations
+	drained  chan struct{} // closed once draining with nothing in flight
+	closed   bool          // the environments are stopped
 }
 
 // initTimeout is Lambda's limit for the init phase of an on-demand function.
@@ -92,22 +95,37 @@ func Start(cfg Config) (*Function, error) {
 	cfg.MaxConcurrency = cmp.Or(max(cfg.MaxConcurrency, 0), 4)
 	cfg.Env = maps.Clone(cfg.Env) // the caller may reuse its map
 	return &Function{
-		cfg:   cfg,
-		abs:   abs,
-		arn:   fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", cfg.Region, cfg.AccountID, cfg.Name),
-		slots: make(chan struct{}, cfg.MaxConcurrency),
-		all:   map[*env]bool{},
+		cfg:     cfg,
+		abs:     abs,
+		arn:     fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", cfg.Region, cfg.AccountID, cfg.Name),
+		slots:   make(chan struct{}, cfg.MaxConcurrency),
+		all:     map[*env]bool{},
+		drained: make(chan struct{}),
 	}, nil
 }
 
 // ARN returns the function's ARN, as the runtime sees it.
 func (f *Function) ARN() string { return f.arn }
 
+// Timeout is the longest an invocation runs once its environment is ready.
+func (f *Function) Timeout() time.Duration { return f.cfg.Timeout }
+
+// InFlight is the number of invocations accepted and not finished yet.
+func (f *Function) InFlight() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inflight
+}
+
 // Invoke runs one synchronous invocation (RequestResponse). Function failures
 // (errors, crashes, timeouts) are a Result with FunctionError "Unhandled"; the
 // error is for the caller's own problems: ctx ended or the function was closed.
 // When ctx ends during an invocation the environment is discarded.
 func (f *Function) Invoke(ctx context.Context, payload []byte) (*Result, error) {
+	if err := f.enter(); err != nil {
+		return nil, err
+	}
+	defer f.leave()
 	select {
 	case f.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -274,13 +292,39 @@ func (f *Function) finish(b *logBuf, r *report) *Result {
 	return res
 }
 
-// Close kills every environment's process and stops their servers. It is
-// idempotent; invocations in progress return an error.
-func (f *Function) Close() error {
+// Shutdown stops taking invocations, lets those in progress finish (each
+// within the function's timeout, as they run), then stops every environment.
+// When ctx ends first, it stops them at once: the invocations still running
+// return an error. It is idempotent.
+func (f *Function) Shutdown(ctx context.Context) error {
+	f.mu.Lock()
+	if !f.draining {
+		f.draining = true
+		if f.inflight == 0 {
+			close(f.drained)
+		}
+	}
+	f.mu.Unlock()
+	var err error
+	select {
+	case <-f.drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("stopping %s with invocations in progress: %w", f.cfg.Name, ctx.Err())
+	}
+	f.stop()
+	return err
+}
+
+// Close is Shutdown without a limit: it waits for the invocations in
+// progress, which end by their timeout.
+func (f *Function) Close() error { return f.Shutdown(context.Background()) }
+
+// stop kills every environment's process and stops their servers.
+func (f *Function) stop() {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
-		return nil
+		return
 	}
 	f.closed = true
 	envs := make([]*env, 0, len(f.all))
@@ -292,7 +336,27 @@ func (f *Function) Close() error {
 	for _, e := range envs {
 		e.teardown()
 	}
+}
+
+// enter counts an invocation in, unless Shutdown began.
+func (f *Function) enter() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.draining {
+		return fmt.Errorf("invoke %s: %w", f.cfg.Name, errClosed)
+	}
+	f.inflight++
 	return nil
+}
+
+// leave counts an invocation out; the last one out lets Shutdown go on.
+func (f *Function) leave() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inflight--
+	if f.draining && f.inflight == 0 {
+		close(f.drained)
+	}
 }
 
 // takeIdle returns a warm environment, or nil when a cold start is needed.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -364,33 +365,111 @@ func TestConcurrency(t *testing.T) {
 	})
 }
 
-func TestClose(t *testing.T) {
-	f := start(t, Config{MaxConcurrency: 2})
-	pid := decode(t, invoke(t, f, `{"mode":"echo"}`)).PID
+// TestShutdown: Close lets the invocation in progress finish, as Ctrl-C in
+// `workshop run` must; a context that ends stops everything at once.
+func TestShutdown(t *testing.T) {
+	// busy starts an invocation that waits until its dir holds a second file.
+	busy := func(t *testing.T, f *Function) (dir string, done chan invokeResult) {
+		dir = t.TempDir()
+		done = make(chan invokeResult, 1)
+		go func() {
+			res, err := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
+			done <- invokeResult{res, err}
+		}()
+		waitFiles(t, dir, 1)
+		return dir, done
+	}
 
-	dir := t.TempDir()
-	busy := make(chan error)
-	go func() {
-		_, err := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
-		busy <- err
-	}()
-	waitFiles(t, dir, 1)
+	t.Run("waits for the invocation in flight", func(t *testing.T) {
+		f := start(t, Config{MaxConcurrency: 2, Timeout: time.Minute})
+		dir, done := busy(t, f)
+		closed := make(chan error, 1)
+		go func() { closed <- f.Close() }()
+		for !f.isDraining() {
+			time.Sleep(time.Millisecond)
+		}
+		if _, err := f.Invoke(context.Background(), []byte(`{"mode":"echo"}`)); !errors.Is(err, errClosed) {
+			t.Errorf("Invoke while Close waits: err = %v, want %v", err, errClosed)
+		}
+		select {
+		case err := <-closed:
+			t.Fatalf("Close returned (%v) while an invocation was in flight", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		os.WriteFile(filepath.Join(dir, "release"), nil, 0o644)
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("invocation in flight during Close: %v", r.err)
+		}
+		pid := decode(t, r.res).PID
+		if err := <-closed; err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if !processGone(pid) {
+			t.Errorf("process %d still runs after Close", pid)
+		}
+		if err := f.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	})
 
-	if err := f.Close(); err != nil {
+	t.Run("an ended context stops at once", func(t *testing.T) {
+		f := start(t, Config{MaxConcurrency: 2, Timeout: time.Minute})
+		pid := decode(t, invoke(t, f, `{"mode":"echo"}`)).PID // one warm environment
+		dir, done := busy(t, f)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the second Ctrl-C
+		if err := f.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Shutdown with the context ended: err = %v, want context.Canceled", err)
+		}
+		if r := <-done; !errors.Is(r.err, errClosed) {
+			t.Errorf("invocation in flight: err = %v, want %v", r.err, errClosed)
+		}
+		for _, name := range mustReadDir(t, dir) {
+			if pid, err := strconv.Atoi(name); err == nil && !processGone(pid) {
+				t.Errorf("busy process %d still runs after Shutdown", pid)
+			}
+		}
+		if !processGone(pid) {
+			t.Errorf("warm process %d still runs after Shutdown", pid)
+		}
+		if _, err := f.Invoke(context.Background(), []byte(`{"mode":"echo"}`)); !errors.Is(err, errClosed) {
+			t.Errorf("Invoke after Shutdown: err = %v, want %v", err, errClosed)
+		}
+	})
+}
+
+type invokeResult struct {
+	res *Result
+	err error
+}
+
+func (f *Function) isDraining() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.draining
+}
+
+// processGone reports whether pid has exited (and was waited for).
+func processGone(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return true
+	}
+	return errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
+}
+
+func mustReadDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-busy; !errors.Is(err, errClosed) {
-		t.Errorf("invocation in progress during Close: err = %v, want %v", err, errClosed)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
-	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Errorf("process %d still exists after Close (kill -0: %v)", pid, err)
-	}
-	if _, err := f.Invoke(context.Background(), []byte(`{"mode":"echo"}`)); !errors.Is(err, errClosed) {
-		t.Errorf("Invoke after Close: err = %v, want %v", err, errClosed)
-	}
-	if err := f.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
+	return names
 }
 
 func TestStartRejects(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -266,15 +267,20 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 	return vars, nil
 }
 
-// Close stops the functions, the backend it started, and removes builds.
-func (s *Stack) Close() error {
-	var errs []error
+// Shutdown stops the stack in order: the functions finish the invocations in
+// progress (each within its timeout; at once when ctx ends), then the IAM
+// proxy, the backend it started and the builds go.
+func (s *Stack) Shutdown(ctx context.Context) error {
 	if s.noRestart != nil {
 		s.noRestart()
 	}
-	for _, id := range slices.Sorted(maps.Keys(s.Functions)) {
-		errs = append(errs, s.Functions[id].Close())
+	ids := slices.Sorted(maps.Keys(s.Functions))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { errs[i] = s.Functions[id].Shutdown(ctx) })
 	}
+	wg.Wait()
 	if s.iamServer != nil {
 		errs = append(errs, s.iamServer.Close())
 	}
@@ -285,6 +291,21 @@ func (s *Stack) Close() error {
 		errs = append(errs, os.RemoveAll(s.ownBuild))
 	}
 	return errors.Join(errs...)
+}
+
+// Close is Shutdown without a limit.
+func (s *Stack) Close() error { return s.Shutdown(context.Background()) }
+
+// InFlight counts the invocations in progress, and the longest timeout among
+// their functions: how long Shutdown may wait for them.
+func (s *Stack) InFlight() (n int, upTo time.Duration) {
+	for _, f := range s.Functions {
+		if k := f.InFlight(); k > 0 {
+			n += k
+			upTo = max(upTo, f.Timeout())
+		}
+	}
+	return n, upTo
 }
 
 // TableName returns the physical name of a table resource.

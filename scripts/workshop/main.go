@@ -113,13 +113,14 @@ func run(args []string) error {
 	}
 	defer ln.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first Ctrl-C (or SIGTERM) ends ctx: stop gracefully. The second
+	// ends now: stop at once.
+	ctx, now := signals()
 
 	fmt.Printf("workshop: running %s (%s) locally\n", t.Step.Slug, rel(t.Root, t.Dir))
 	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
 	if err != nil {
-		return err
+		return startError(ctx, err)
 	}
 	defer backend.Close()
 	s, err := stack.Deploy(ctx, stack.Options{
@@ -134,17 +135,10 @@ func run(args []string) error {
 		if errors.As(err, &ce) {
 			return fmt.Errorf("the function's Go code does not compile; fix it and run again:\n%v", err)
 		}
-		return err
+		return startError(ctx, err)
 	}
-	defer s.Close()
 
 	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-	}()
 	fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
 	for _, r := range s.App.Routes {
 		fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
@@ -158,11 +152,81 @@ func run(args []string) error {
 		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		s.Shutdown(now)
 		return fmt.Errorf("serving the local API: %w", err)
+	case <-ctx.Done():
 	}
-	fmt.Println("\nworkshop: stopped everything it started")
+	return shutdown(now, srv, s, backend)
+}
+
+// shutdown stops taking requests, lets those in flight finish (each within
+// its function's timeout) unless now ends first, then stops the functions,
+// the IAM proxy and the backend.
+func shutdown(now context.Context, srv *http.Server, s *stack.Stack, backend *dynamo.Backend) error {
+	if n, upTo := s.InFlight(); n > 0 {
+		fmt.Printf("\nstopping: waiting for %d %s in flight (up to %g s); Ctrl-C again stops at once\n",
+			n, plural(n, "request", "requests"), upTo.Seconds())
+	} else {
+		fmt.Println("\nstopping: no request in flight")
+	}
+	if err := srv.Shutdown(now); err != nil {
+		fmt.Println("stopping at once: the requests still in flight get no answer")
+		srv.Close()
+	}
+	parts := []string{"the functions"}
+	if s.IAM != nil {
+		parts = append(parts, "the IAM proxy")
+	}
+	if backend.Kind() != dynamo.KindEndpoint { // not ours to stop
+		parts = append(parts, backend.Kind()+" DynamoDB")
+	}
+	fmt.Printf("stopping: %s\n", strings.Join(parts, ", "))
+	err := s.Shutdown(now)
+	if now.Err() != nil {
+		err = nil // asked for: the invocations left were stopped
+	}
+	err = errors.Join(err, backend.Close())
+	if err != nil {
+		return fmt.Errorf("stopping the local stack: %w", err)
+	}
+	fmt.Println("workshop: stopped everything it started")
 	return nil
+}
+
+// startError is err, unless a Ctrl-C interrupted the start: then it was asked for.
+func startError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		fmt.Println("\nworkshop: stopped while starting, as asked")
+		return nil
+	}
+	return err
+}
+
+// signals returns a context that ends at the first SIGINT or SIGTERM and one
+// that ends at the second.
+func signals() (first, second context.Context) {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	first, cancel1 := context.WithCancel(context.Background())
+	second, cancel2 := context.WithCancel(context.Background())
+	go func() {
+		<-ch
+		cancel1()
+		<-ch
+		cancel2()
+	}()
+	return first, second
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func check(args []string) error {

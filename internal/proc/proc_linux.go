@@ -1,0 +1,5 @@
+package proc
+
+import "syscall"
+
+func killWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }

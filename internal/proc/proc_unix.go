@@ -1,0 +1,25 @@
+//go:build unix
+
+package proc
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// Isolate puts the child in its own process group, so that neither the
+// terminal's Ctrl-C nor anything else sent to the harness's group reaches it.
+// On Linux the kernel also kills it when the thread that started it dies (the
+// harness crashed or was killed), so that nothing is left behind; elsewhere
+// the harness must stop it.
+func Isolate(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	killWithParent(cmd.SysProcAttr)
+}
+
+// Kill kills the child's whole process group, so anything it started dies
+// with it.
+func Kill(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Process.Kill()
+}

@@ -1,0 +1,15 @@
+package proc
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// Isolate starts the child in a new process group, which does not get the
+// console's Ctrl-C: only the harness does, and it stops the child.
+func Isolate(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
+}
+
+// Kill kills the child.
+func Kill(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
