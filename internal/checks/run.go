@@ -10,6 +10,7 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -134,10 +135,14 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
 		Deadline: deadline,
-		Cmds:     commands,
+		Cmds:     scriptCommands(),
+		// Two files of one name in a script: the second would silently win.
+		RequireUniqueNames: true,
 		Setup: func(e *testscript.Env) error {
 			sub := e.T().(*script)
-			st := newState(t, sub)
+			ctx, cancel := scriptContext(deadline)
+			e.Defer(cancel)
+			st := newState(ctx, t, sub)
 			sub.state = st
 			e.Values[stateKey{}] = st
 			e.Setenv("STEP", t.Dir)
@@ -149,6 +154,15 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		},
 	})
 	return rec.wait(), nil
+}
+
+// scriptContext is the context of one script's calls: it ends when the
+// script does, or at the run's deadline (the test's, for go test).
+func scriptContext(deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithDeadline(context.Background(), deadline)
 }
 
 // Run is what every step_test.go calls: it checks the step in the mode its
