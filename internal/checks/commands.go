@@ -135,9 +135,21 @@ func (c *command) count() string {
 	return fmt.Sprintf("%d to %d arguments", c.min, c.max)
 }
 
-// usageError stops the script: the script, not the learner's work, is wrong.
 func (c *command) usageError(ts *testscript.TestScript, format string, args ...any) {
-	ts.Fatalf("usage error: %s (usage: %s %s)", fmt.Sprintf(format, args...), c.name, c.form)
+	usageError(ts, "%s (usage: %s)", fmt.Sprintf(format, args...), strings.TrimSpace(c.name+" "+c.form))
+}
+
+// usageError stops the script on a misused command.
+func usageError(ts *testscript.TestScript, format string, args ...any) {
+	brokenCheck(ts, "usage error: "+format, args...)
+}
+
+// brokenCheck stops the script when the check itself is wrong (a misused
+// command, a missing golden file), not the learner's work: the failure must
+// not count as one the starter is expected to have.
+func brokenCheck(ts *testscript.TestScript, format string, args ...any) {
+	get(ts).broken = true
+	ts.Fatalf(format, args...)
 }
 
 type stateKey struct{}
@@ -149,6 +161,7 @@ type state struct {
 	ctx     context.Context // ends with the script, or at the run's deadline
 	hint    string
 	failure string // the learner's message, once a command failed
+	broken  bool   // the check itself is wrong (see brokenCheck)
 
 	analysis *samtools.Result
 

@@ -53,7 +53,7 @@ func runRequest(ts *testscript.TestScript, st *state, in input) {
 
 func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder {
 	if st.lastResp == nil {
-		ts.Fatalf("usage error: no request yet: use request METHOD PATH first")
+		usageError(ts, "no request yet: use request METHOD PATH first")
 	}
 	return st.lastResp
 }
@@ -98,7 +98,7 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	case st.lastInvok != nil:
 		body, what = st.lastInvok, "the function returned"
 	default:
-		ts.Fatalf("usage error: no request yet: use request or invoke first")
+		usageError(ts, "no request yet: use request or invoke first")
 	}
 	var obj map[string]any
 	err := json.Unmarshal(body, &obj)

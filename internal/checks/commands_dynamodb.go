@@ -77,7 +77,7 @@ func runSeed(ts *testscript.TestScript, st *state, in input) {
 	id, file := in.args[0], in.args[1]
 	var items []map[string]any
 	if err := json.Unmarshal([]byte(ts.ReadFile(file)), &items); err != nil {
-		ts.Fatalf("usage error: seed: %s is not a JSON array of items: %v", file, err)
+		usageError(ts, "seed: %s is not a JSON array of items: %v", file, err)
 	}
 	name := st.tableName(ts, id)
 	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
@@ -98,7 +98,7 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "table %s (resource %s) does not exist locally: %v", name, id, err)
 	}
 	if info.AttributeTypes[info.HashKey] != "S" || info.RangeKey != "" {
-		ts.Fatalf("usage error: seed-many needs a table whose only key is a string; resource %s has %s (%s)", id, info.HashKey, info.AttributeTypes[info.HashKey])
+		usageError(ts, "seed-many needs a table whose only key is a string; resource %s has %s (%s)", id, info.HashKey, info.AttributeTypes[info.HashKey])
 	}
 	pad := strings.Repeat("x", size)
 	items := make([]map[string]any, n)

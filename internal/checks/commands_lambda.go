@@ -124,7 +124,7 @@ func runLogs(ts *testscript.TestScript, st *state, in input) {
 // environment, to see what the code does without it. Use before requests.
 func runUnset(ts *testscript.TestScript, st *state, in input) {
 	if st.stack != nil {
-		ts.Fatalf("usage error: unset must come before the first request or invoke: it changes how the app is deployed")
+		usageError(ts, "unset must come before the first request or invoke: it changes how the app is deployed")
 	}
 	if st.unset == nil {
 		st.unset = map[string][]string{}

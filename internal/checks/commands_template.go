@@ -342,26 +342,26 @@ func runGolden(ts *testscript.TestScript, st *state, in input) {
 	}
 	got, err := json.MarshalIndent(raw, "", "  ")
 	if err != nil {
-		ts.Fatalf("encoding %s: %v", what, err)
+		brokenCheck(ts, "encoding %s: %v", what, err)
 	}
 	got = append(got, '\n')
 	file := filepath.Join(st.target.Root, "steps", st.target.Step.Slug, "testdata", "golden", name+".json")
 	if os.Getenv(UpdateGolden) == "1" && st.target.Mode == Solution {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			ts.Fatalf("%v", err)
+			brokenCheck(ts, "%v", err)
 		}
 		if err := os.WriteFile(file, got, 0o644); err != nil {
-			ts.Fatalf("%v", err)
+			brokenCheck(ts, "%v", err)
 		}
 		return
 	}
 	want, err := os.ReadFile(file)
 	if err != nil {
-		ts.Fatalf("no golden file %s: record it with %s=1 go test ./solutions/%s", st.rel(file), UpdateGolden, st.target.Step.Slug)
+		brokenCheck(ts, "no golden file %s: record it with %s=1 go test ./solutions/%s", st.rel(file), UpdateGolden, st.target.Step.Slug)
 	}
 	var w, g any
 	if err := json.Unmarshal(want, &w); err != nil {
-		ts.Fatalf("golden file %s is not JSON (%v): record it again with %s=1 go test ./solutions/%s", st.rel(file), err, UpdateGolden, st.target.Step.Slug)
+		brokenCheck(ts, "golden file %s is not JSON (%v): record it again with %s=1 go test ./solutions/%s", st.rel(file), err, UpdateGolden, st.target.Step.Slug)
 	}
 	_ = json.Unmarshal(got, &g)
 	if !reflect.DeepEqual(w, g) {
@@ -383,14 +383,14 @@ func runSameTranslation(ts *testscript.TestScript, st *state, in input) {
 	other := filepath.Join(st.target.Root, "solutions", slug, stack.TemplateFile)
 	res, err := samtools.Analyze(st.ctx, other, samtools.Options{})
 	if err != nil {
-		ts.Fatalf("translating %s: %v", st.rel(other), err)
+		brokenCheck(ts, "translating %s: %v", st.rel(other), err)
 	}
 	if res.Translated == nil {
-		ts.Fatalf("the SAM translator could not translate %s:\n%s", st.rel(other), strings.Join(res.TranslateErrors, "\n"))
+		brokenCheck(ts, "the SAM translator could not translate %s:\n%s", st.rel(other), strings.Join(res.TranslateErrors, "\n"))
 	}
 	want, ok := res.Translated["Resources"].(map[string]any)[id]
 	if !ok {
-		ts.Fatalf("%s has no resource %s", st.rel(other), id)
+		brokenCheck(ts, "%s has no resource %s", st.rel(other), id)
 	}
 	// The definition only: DeletionPolicy and UpdateReplacePolicy say what
 	// CloudFormation does with the resource, not what it is.

@@ -124,7 +124,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 			if tc.want == "" {
 				r := results[tc.name+"-refused"]
 				want := fmt.Sprintf("usage error: %s does not take '!'", tc.name)
-				if !r.Failed || !strings.Contains(r.Message, want) {
+				if !r.Failed || !r.Broken || !strings.Contains(r.Message, want) {
 					t.Errorf("! %s: want a failure with %q, got failed=%v: %s\n%s", tc.assert, want, r.Failed, r.Message, r.Log)
 				}
 				t.Logf("! %s: %s", tc.assert, r.Message)
@@ -140,7 +140,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 			if !negated.Failed {
 				t.Fatalf("! %s passed: the negation is ignored\n%s", tc.assert, negated.Log)
 			}
-			if !strings.Contains(negated.Message, tc.want) || strings.Contains(negated.Message, "usage error") {
+			if !strings.Contains(negated.Message, tc.want) || negated.Broken {
 				t.Errorf("! %s: the failure should say %q:\n%s", tc.assert, tc.want, negated.Message)
 			}
 			t.Logf("! %s: %s", tc.assert, negated.Message)
@@ -183,6 +183,9 @@ func TestUsageErrors(t *testing.T) {
 		r := results[name]
 		if !r.Failed || !strings.Contains(r.Message, tt.want) {
 			t.Errorf("%s: want a failure with %q, got failed=%v: %s\n%s", name, tt.want, r.Failed, r.Message, r.Log)
+		}
+		if name != "unique-names" && !r.Broken {
+			t.Errorf("%s: a usage error must mark the check broken, not failed for the learner's reason", name)
 		}
 		if strings.Contains(r.Log, "panic") || strings.Contains(r.Log, "goroutine ") {
 			t.Errorf("%s: the log shows a panic:\n%s", name, r.Log)
@@ -237,4 +240,20 @@ func runScripts(t *testing.T, target Target, scripts map[string]string) []Result
 		t.Fatalf("%d results for %d scripts", len(results), len(scripts))
 	}
 	return results
+}
+
+// TestBrokenCheckIsNoExpectedFailure: on the untouched starter, a check that
+// fails because it misuses a command proves nothing, even when the manifest
+// expects it to fail.
+func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
+	target := Target{Mode: Verify, Step: Step{Slug: "01-hello-api", FailOnStarter: []string{"hello"}}}
+	results := []Result{{Name: "hello", Failed: true, Broken: true, Message: "usage error: status takes 1 argument(s), got 2 (usage: status CODE)"}}
+	lines := Judge(target, results)
+	if len(lines) != 1 || !lines[0].Fail || !strings.Contains(lines[0].Text, "check hello is itself wrong") {
+		t.Errorf("Judge counted a broken check as failing as expected: %+v", lines)
+	}
+	results[0].Broken = false
+	if lines := Judge(target, results); len(lines) != 1 || lines[0].Fail {
+		t.Errorf("Judge should accept the expected failure: %+v", lines)
+	}
 }

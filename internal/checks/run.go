@@ -42,6 +42,7 @@ type Result struct {
 	Failed  bool
 	Skipped bool
 	Message string // why it failed or was skipped, in a learner's words
+	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
 }
 
@@ -210,6 +211,9 @@ func Judge(t Target, results []Result) []Line {
 			switch {
 			case r.Skipped:
 				out = append(out, Line{Text: fmt.Sprintf("skipped %s: %s", r.Name, r.Message)})
+			case r.Broken:
+				// Failing on the starter for a broken script proves nothing.
+				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s is itself wrong, so its failure on the starter proves nothing:\n%s", r.Name, indent(r.Message+"\n"+r.Log))})
 			case r.Failed && want:
 				failedAsExpected = append(failedAsExpected, r.Name)
 			case r.Failed:
@@ -310,7 +314,8 @@ func (r *recorder) wait() []Result {
 	r.wg.Wait()
 	out := make([]Result, 0, len(r.scripts))
 	for _, s := range r.scripts {
-		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String()}
+		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String(),
+			Broken: s.state != nil && s.state.broken}
 		switch {
 		case s.skipped:
 			res.Message = s.skipMsg
