@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -44,6 +45,11 @@ func runDenied(ts *testscript.TestScript, st *state, in input) {
 			denied = append(denied, u.Resource)
 		}
 	}
+	// Each resource once in a message, however often it was called.
+	slices.Sort(denied)
+	denied = slices.Compact(denied)
+	slices.Sort(allowed)
+	allowed = slices.Compact(allowed)
 	switch {
 	case in.neg && len(denied) > 0:
 		st.fail(ts, "role %s denied %s on %s to %s: the role needs an Allow statement for that action on that resource.%s", role.Name, action, strings.Join(denied, ", "), fn, st.recentLogs())
