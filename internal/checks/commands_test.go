@@ -17,7 +17,9 @@ var noDeniedScan = [2]string{"                - dynamodb:Scan\n", ""}
 // negationCases gives, for every command, either an assertion that holds on
 // the access-log fixture (after setup, with the template edited when edit is
 // set) and a piece of the message its negation must fail with; or, for a
-// command that refuses `!`, a use of it.
+// command that refuses `!`, a use of it. The setup asserts what the case
+// relies on (the call was made), so that a slow run cannot make a negation
+// pass for another reason.
 var negationCases = []struct {
 	name   string
 	setup  string // script lines before the assertion
@@ -38,7 +40,7 @@ var negationCases = []struct {
 	{name: "same-translation", assert: "same-translation Table 03-simple-table", want: "resource Table is the same as the one in solutions/03-simple-table/template.yaml; expected them to differ"},
 	{name: "build", assert: "build"},
 	{name: "invoke", assert: "invoke AccessFunction", want: "AccessFunction returned {"},
-	{name: "logs", setup: "request GET /access", assert: "logs 'REPORT RequestId'", want: "the function logs show REPORT RequestId, which they should not"},
+	{name: "logs", setup: "request GET /access\nstatus 200", assert: "logs 'REPORT RequestId'", want: "the function logs show REPORT RequestId, which they should not"},
 	{name: "unset", assert: "unset AccessFunction TABLE_NAME"},
 	{name: "request", assert: "request GET /access"},
 	{name: "status", setup: "request GET /access", assert: "status 200", want: "GET /access answered 200 OK with body"},
@@ -48,8 +50,8 @@ var negationCases = []struct {
 	{name: "seed", assert: "seed Table items.json", files: "-- items.json --\n[{\"dt\":\"a\"}]\n"},
 	{name: "seed-many", assert: "seed-many Table 2 10"},
 	{name: "count", assert: "count Table 0", want: "holds 0 items; expected any other number"},
-	{name: "denied", setup: "request GET /access", assert: "denied AccessFunction dynamodb:Scan", edit: noDeniedScan, want: "denied dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/fixture-Table to AccessFunction"},
-	{name: "least-privilege", setup: "request GET /access", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
+	{name: "denied", setup: "request GET /access\nlogs 'is not authorized to perform: dynamodb:Scan'", assert: "denied AccessFunction dynamodb:Scan", edit: noDeniedScan, want: "denied dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/fixture-Table to AccessFunction"},
+	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 
 // TestEveryCommandNegatesOrRefuses proves, for every registered command,
