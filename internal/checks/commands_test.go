@@ -254,6 +254,11 @@ func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
 	if len(lines) != 1 || !lines[0].Fail || !strings.Contains(lines[0].Text, "check hello is itself wrong") {
 		t.Errorf("Judge counted a broken check as failing as expected: %+v", lines)
 	}
+	target.Mode = Learner
+	if lines := Judge(target, results); len(lines) != 2 || !strings.Contains(lines[0].Text, "this check is itself wrong, not the files it checks: usage error") {
+		t.Errorf("a learner should read that the check, not their work, is wrong: %+v", lines)
+	}
+	target.Mode = Verify
 	results[0].Broken = false
 	if lines := Judge(target, results); len(lines) != 1 || lines[0].Fail {
 		t.Errorf("Judge should accept the expected failure: %+v", lines)

@@ -243,6 +243,9 @@ func Judge(t Target, results []Result) []Line {
 			case r.Failed:
 				failed++
 				msg := r.Message
+				if r.Broken {
+					msg = "this check is itself wrong, not the files it checks: " + msg
+				}
 				if t.Mode == Solution {
 					msg += "\n" + r.Log
 				}
