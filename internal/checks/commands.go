@@ -152,6 +152,16 @@ func brokenCheck(ts *testscript.TestScript, format string, args ...any) {
 	ts.Fatalf(format, args...)
 }
 
+// scriptFile reads a file of the script (a txtar section, or one a command
+// wrote): a missing one is a usage error of cmd.
+func scriptFile(ts *testscript.TestScript, cmd, name string) []byte {
+	data, err := os.ReadFile(ts.MkAbs(name))
+	if err != nil {
+		usageError(ts, "%s: the script has no file %s (add it as a -- %s -- section): %v", cmd, name, name, err)
+	}
+	return data
+}
+
 type stateKey struct{}
 
 // state is one script's view of the step under test.

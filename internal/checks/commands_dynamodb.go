@@ -76,7 +76,7 @@ func runTable(ts *testscript.TestScript, st *state, in input) {
 func runSeed(ts *testscript.TestScript, st *state, in input) {
 	id, file := in.args[0], in.args[1]
 	var items []map[string]any
-	if err := json.Unmarshal([]byte(ts.ReadFile(file)), &items); err != nil {
+	if err := json.Unmarshal(scriptFile(ts, "seed", file), &items); err != nil {
 		usageError(ts, "seed: %s is not a JSON array of items: %v", file, err)
 	}
 	name := st.tableName(ts, id)

@@ -86,14 +86,14 @@ func runBuild(ts *testscript.TestScript, st *state, in input) {
 // invoke` does; it must not fail. With !, it must fail (a function error).
 func runInvoke(ts *testscript.TestScript, st *state, in input) {
 	name := in.args[0]
+	payload := []byte("{}")
+	if len(in.args) == 2 {
+		payload = scriptFile(ts, "invoke", in.args[1])
+	}
 	s := st.deploy(ts)
 	f, ok := s.Functions[name]
 	if !ok {
 		st.fail(ts, "%s has no function %s", st.rel(st.templatePath()), name)
-	}
-	payload := []byte("{}")
-	if len(in.args) == 2 {
-		payload = []byte(ts.ReadFile(in.args[1]))
 	}
 	r, err := f.Invoke(st.ctx, payload)
 	if err != nil {

@@ -169,6 +169,8 @@ func TestUsageErrors(t *testing.T) {
 		"unknown-flag":   {"prop -translate AccessFunction Properties.Runtime x", "usage error: prop has no flag -translate"},
 		"count-number":   {"count Table many", `usage error: count: N is a whole number, not "many"`},
 		"seed-not-json":  {"seed Table items.json\n-- items.json --\n{\"dt\":\"a\"}\n", "usage error: seed: items.json is not a JSON array of items"},
+		"seed-no-file":   {"seed Table items.json", "usage error: seed: the script has no file items.json"},
+		"invoke-no-file": {"invoke AccessFunction event.json", "usage error: invoke: the script has no file event.json"},
 		"unique-names":   {"translate\n-- a.json --\n1\n-- a.json --\n2\n", "RequireUniqueNames"},
 		"table-key-type": {"table Table dt String", `usage error: table: TYPE is S, N or B`},
 	}
