@@ -10,6 +10,7 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,6 +42,7 @@ type Result struct {
 	Failed  bool
 	Skipped bool
 	Message string // why it failed or was skipped, in a learner's words
+	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
 }
 
@@ -134,10 +136,14 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
 		Deadline: deadline,
-		Cmds:     commands,
+		Cmds:     scriptCommands(),
+		// Two files of one name in a script: the second would silently win.
+		RequireUniqueNames: true,
 		Setup: func(e *testscript.Env) error {
 			sub := e.T().(*script)
-			st := newState(t, sub)
+			ctx, cancel := scriptContext(deadline)
+			e.Defer(cancel)
+			st := newState(ctx, t, sub)
 			sub.state = st
 			e.Values[stateKey{}] = st
 			e.Setenv("STEP", t.Dir)
@@ -149,6 +155,15 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		},
 	})
 	return rec.wait(), nil
+}
+
+// scriptContext is the context of one script's calls: it ends when the
+// script does, or at the run's deadline (the test's, for go test).
+func scriptContext(deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithDeadline(context.Background(), deadline)
 }
 
 // Run is what every step_test.go calls: it checks the step in the mode its
@@ -196,6 +211,9 @@ func Judge(t Target, results []Result) []Line {
 			switch {
 			case r.Skipped:
 				out = append(out, Line{Text: fmt.Sprintf("skipped %s: %s", r.Name, r.Message)})
+			case r.Broken:
+				// Failing on the starter for a broken script proves nothing.
+				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s is itself wrong, so its failure on the starter proves nothing:\n%s", r.Name, indent(r.Message+"\n"+r.Log))})
 			case r.Failed && want:
 				failedAsExpected = append(failedAsExpected, r.Name)
 			case r.Failed:
@@ -225,6 +243,9 @@ func Judge(t Target, results []Result) []Line {
 			case r.Failed:
 				failed++
 				msg := r.Message
+				if r.Broken {
+					msg = "this check is itself wrong, not the files it checks: " + msg
+				}
 				if t.Mode == Solution {
 					msg += "\n" + r.Log
 				}
@@ -296,7 +317,8 @@ func (r *recorder) wait() []Result {
 	r.wg.Wait()
 	out := make([]Result, 0, len(r.scripts))
 	for _, s := range r.scripts {
-		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String()}
+		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String(),
+			Broken: s.state != nil && s.state.broken}
 		switch {
 		case s.skipped:
 			res.Message = s.skipMsg
