@@ -182,10 +182,13 @@ func TestAnalyzeMissingTemplate(t *testing.T) {
 	}
 }
 
-// Concurrent callers for one template share one run.
+// Concurrent callers for one template share one run. The disk cache starts
+// empty, so that one run is the script's: a cache left by earlier test runs
+// cannot answer in its place.
 func TestAnalyzeConcurrentOneRun(t *testing.T) {
 	requireTools(t)
 	dir := t.TempDir()
+	cacheDir := t.TempDir()
 	tmpl := filepath.Join(dir, "template.yaml")
 	data, err := os.ReadFile("testdata/valid.yaml")
 	if err != nil {
@@ -200,7 +203,7 @@ func TestAnalyzeConcurrentOneRun(t *testing.T) {
 	translated := make([]map[string]any, 8)
 	for i := range translated {
 		wg.Go(func() {
-			res, err := Analyze(context.Background(), tmpl, opts)
+			res, err := analyze(context.Background(), tmpl, opts, cacheDir)
 			if err != nil {
 				t.Error(err)
 				return
@@ -209,8 +212,11 @@ func TestAnalyzeConcurrentOneRun(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if runs := pythonRuns.Load() - before; runs > 1 {
-		t.Errorf("%d script runs for one template, want at most 1", runs)
+	if runs := pythonRuns.Load() - before; runs != 1 {
+		t.Errorf("%d script runs for one template and an empty cache, want exactly 1", runs)
+	}
+	if files, _ := filepath.Glob(filepath.Join(cacheDir, "*.json")); len(files) != 1 {
+		t.Errorf("disk cache holds %v, want the one answer", files)
 	}
 	for i := range translated {
 		if translated[i] == nil {
