@@ -16,10 +16,15 @@ import (
 // CI=true asks for a failure.
 func requireTools(t *testing.T) {
 	t.Helper()
-	err := Available(context.Background())
-	if err == nil {
-		return
+	if err := Available(context.Background()); err != nil {
+		missingTool(t, err)
 	}
+}
+
+// missingTool skips a test that needs a tool which is not installed; with
+// WORKSHOP_STRICT=1 or CI=true, where every tool must be present, it fails.
+func missingTool(t *testing.T, err error) {
+	t.Helper()
 	if os.Getenv("WORKSHOP_STRICT") == "1" || os.Getenv("CI") == "true" {
 		t.Fatal(err)
 	}
@@ -305,7 +310,7 @@ func TestAvailableMissing(t *testing.T) {
 					t.Skip("uses a shell script")
 				}
 				if _, err := exec.LookPath("python3"); err != nil {
-					t.Skip("python3 is not installed")
+					missingTool(t, err)
 				}
 				p := filepath.Join(t.TempDir(), "python")
 				if err := os.WriteFile(p, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755); err != nil {
