@@ -166,7 +166,7 @@ func TestInvokeOutcomes(t *testing.T) {
 			wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 3",
 			wantLog: []string{"exiting\nRequestId: %s Error: Runtime exited with error: exit status 3\nRuntime.ExitError\n"}},
 		// The echo invocations before and after must finish within the
-		// timeout too: 2 s holds on a loaded machine, 300 ms did not.
+		// timeout too: 2 s holds on a loaded machine, 300 ms could be missed.
 		{name: "timeout", timeout: 2 * time.Second, event: `{"mode":"sleep"}`, wantType: "Sandbox.Timedout",
 			wantMsg: "RequestId: %s Error: Task timed out after 2.00 seconds",
 			wantLog: []string{"\tStatus: timeout\n", " %s Task timed out after 2.00 seconds\n"}},
