@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -154,8 +155,8 @@ func TestEndToEnd(t *testing.T) {
 			}
 			want := TableInfo{Name: "workshop-Table", Status: "ACTIVE", HashKey: "dt",
 				AttributeTypes: map[string]string{"dt": "S"}, BillingMode: "PAY_PER_REQUEST"}
-			if fmt.Sprint(*info) != fmt.Sprint(want) {
-				t.Errorf("Describe = %+v\nwant       %+v", *info, want)
+			if !reflect.DeepEqual(*info, want) {
+				t.Errorf("Describe = %#v\nwant       %#v", *info, want)
 			}
 
 			list, err := c.ListTables(ctx, &dynamodb.ListTablesInput{})
@@ -180,9 +181,10 @@ func TestEndToEnd(t *testing.T) {
 				}
 				slices.SortFunc(got, func(a, b map[string]any) int { return strings.Compare(a["dt"].(string), b["dt"].(string)) })
 				for i, item := range got {
+					// Typed: a number read back as a string ("3") or a bool as "true" is wrong.
 					want := map[string]any{"dt": items[i]["dt"], "n": float64(i), "ok": i%2 == 0}
-					if fmt.Sprint(item) != fmt.Sprint(want) {
-						t.Fatalf("item %d = %v, want %v", i, item, want)
+					if !reflect.DeepEqual(item, want) {
+						t.Fatalf("item %d = %#v, want %#v", i, item, want)
 					}
 				}
 			}
@@ -231,8 +233,8 @@ func TestProvisionedTableWithIndex(t *testing.T) {
 			want := TableInfo{Name: "orders", Status: "ACTIVE", HashKey: "pk", RangeKey: "sk",
 				AttributeTypes: map[string]string{"pk": "S", "sk": "N", "status": "S"},
 				BillingMode:    "PROVISIONED", ReadCapacity: 5, WriteCapacity: 2}
-			if fmt.Sprint(*info) != fmt.Sprint(want) {
-				t.Errorf("Describe = %+v\nwant       %+v", *info, want)
+			if !reflect.DeepEqual(*info, want) {
+				t.Errorf("Describe = %#v\nwant       %#v", *info, want)
 			}
 			out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
 			if err != nil {

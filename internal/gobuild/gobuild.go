@@ -53,12 +53,20 @@ func Build(ctx context.Context, t Target, outDir string) (string, error) {
 // Each check deploys the step afresh, so builds are kept in the user's cache
 // directory by content: an unchanged function is linked, not built again.
 func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
-	key, err := sourceKey(dir)
-	cacheDir, cerr := os.UserCacheDir()
-	if err != nil || cerr != nil {
+	cacheDir, err := os.UserCacheDir()
+	if err != nil {
 		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 	}
-	cacheDir = filepath.Join(cacheDir, "sam-dynamodb-go", "bootstrap")
+	return buildHost(ctx, dir, outDir, filepath.Join(cacheDir, "sam-dynamodb-go", "bootstrap"))
+}
+
+// buildHost is BuildHost with its cache in cacheDir, so tests can start from
+// an empty one.
+func buildHost(ctx context.Context, dir, outDir, cacheDir string) (string, error) {
+	key, err := sourceKey(dir)
+	if err != nil {
+		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
+	}
 	cached := filepath.Join(cacheDir, key)
 	out, err := filepath.Abs(filepath.Join(outDir, "bootstrap"))
 	if err != nil {

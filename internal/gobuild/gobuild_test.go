@@ -1,13 +1,16 @@
 package gobuild
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGOARCH(t *testing.T) {
@@ -83,17 +86,118 @@ func TestCheckELFNotELF(t *testing.T) {
 	}
 }
 
+// hostArch is this machine's architecture as Lambda names it.
+func hostArch() string {
+	return map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+}
+
+// BuildHost keeps builds in a cache by content, starting here from an empty
+// one: the first build fills it (miss), the next is linked from it without
+// running go (hit).
+func TestBuildHostCache(t *testing.T) {
+	ctx := context.Background()
+	src := testdata(t, "hello")
+	cache := t.TempDir()
+	key, err := sourceKey(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := filepath.Join(cache, key)
+	stale := filepath.Join(cache, "stale")
+	if err := os.WriteFile(stale, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("miss", func(t *testing.T) {
+		out := t.TempDir()
+		bin, err := buildHost(ctx, src, out, cache)
+		if err != nil {
+			t.Fatalf("buildHost: %v", err)
+		}
+		if bin != filepath.Join(out, "bootstrap") {
+			t.Errorf("buildHost returned %s, want <outDir>/bootstrap", bin)
+		}
+		if runtime.GOOS == "linux" {
+			if err := CheckELF(bin, hostArch()); err != nil {
+				t.Errorf("host build: %v", err)
+			}
+		}
+		if !sameContent(t, bin, cached) {
+			t.Errorf("the cache does not hold the build at %s", cached)
+		}
+		if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a build unused for 48 h is still in the cache (stat: %v)", err)
+		}
+	})
+
+	t.Run("hit", func(t *testing.T) {
+		// Without go the build can only come from the cache.
+		t.Setenv("PATH", t.TempDir())
+		t.Setenv("GOROOT", "")
+		if err := os.Chtimes(cached, old, old); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		bin, err := buildHost(ctx, src, out, cache)
+		if err != nil {
+			t.Fatalf("buildHost with a cached build and no go command: %v", err)
+		}
+		if bin != filepath.Join(out, "bootstrap") || !sameContent(t, bin, cached) {
+			t.Errorf("buildHost returned %s, want <outDir>/bootstrap holding the cached build", bin)
+		}
+		if info, err := os.Stat(cached); err != nil || time.Since(info.ModTime()) > time.Hour {
+			t.Errorf("the cached build used now was not marked as used (stat: %v)", err)
+		}
+	})
+}
+
+// sameContent reports whether files a and b hold the same bytes.
+func sameContent(t *testing.T, a, b string) bool {
+	t.Helper()
+	da, err := os.ReadFile(a)
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	db, err := os.ReadFile(b)
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	return len(da) > 0 && bytes.Equal(da, db)
+}
+
+// BuildHost keeps its cache in the user's cache directory.
 func TestBuildHost(t *testing.T) {
-	t.Parallel()
-	bin, err := BuildHost(context.Background(), testdata(t, "hello"), t.TempDir())
+	// go keeps its own build cache in the user's cache directory too: keep using it.
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCACHE", strings.TrimSpace(string(gocache)))
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // where os.UserCacheDir looks on Linux
+	src := testdata(t, "hello")
+	bin, err := BuildHost(context.Background(), src, t.TempDir())
 	if err != nil {
 		t.Fatalf("BuildHost: %v", err)
 	}
-	if runtime.GOOS == "linux" {
-		arch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
-		if err := CheckELF(bin, arch); err != nil {
-			t.Errorf("host build: %v", err)
-		}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	if err := CheckELF(bin, hostArch()); err != nil {
+		t.Errorf("host build: %v", err)
+	}
+	key, err := sourceKey(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached := filepath.Join(cache, "sam-dynamodb-go", "bootstrap", key); !sameContent(t, bin, cached) {
+		t.Errorf("the build is not cached at %s", cached)
 	}
 }
 

@@ -1,6 +1,7 @@
 package lambdart
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,6 +62,51 @@ func invoke(t *testing.T, f *Function, event string) *Result {
 		t.Fatalf("Invoke(%s): %v", event, err)
 	}
 	return res
+}
+
+// invoked is the outcome of an Invoke run in another goroutine. Only the test
+// goroutine may call t.Fatal, so other goroutines send what they got.
+type invoked struct {
+	res *Result
+	err error
+}
+
+// invokeAsync invokes in a new goroutine and sends the outcome.
+func invokeAsync(ctx context.Context, f *Function, event string) <-chan invoked {
+	ch := make(chan invoked, 1)
+	go func() {
+		res, err := f.Invoke(ctx, []byte(event))
+		ch <- invoked{res, err}
+	}()
+	return ch
+}
+
+// answerLimit bounds every wait for an invocation, so a lost answer fails the
+// test instead of hanging it until go test's timeout. It is far above what any
+// answer needs, even on a loaded machine: it only decides when to give up.
+const answerLimit = 2 * time.Minute
+
+// receive waits for a value from ch, at most answerLimit.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(answerLimit):
+		t.Fatalf("%s: no answer after %v", what, answerLimit)
+		var zero T
+		return zero
+	}
+}
+
+// result receives an invocation's outcome and fails the test on an error.
+func result(t *testing.T, ch <-chan invoked, what string) *Result {
+	t.Helper()
+	got := receive(t, ch, what)
+	if got.err != nil {
+		t.Fatalf("%s: %v", what, got.err)
+	}
+	return got.res
 }
 
 type reply struct {
@@ -121,9 +166,11 @@ func TestInvokeOutcomes(t *testing.T) {
 		{name: "os.Exit", event: `{"mode":"exit","n":3}`, wantType: "Runtime.ExitError",
 			wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 3",
 			wantLog: []string{"exiting\nRequestId: %s Error: Runtime exited with error: exit status 3\nRuntime.ExitError\n"}},
-		{name: "timeout", timeout: 300 * time.Millisecond, event: `{"mode":"sleep"}`, wantType: "Sandbox.Timedout",
-			wantMsg: "RequestId: %s Error: Task timed out after 0.30 seconds",
-			wantLog: []string{"\tStatus: timeout\n", " %s Task timed out after 0.30 seconds\n"}},
+		// The echo invocations before and after must finish within the
+		// timeout too: 2 s holds on a loaded machine, 300 ms could be missed.
+		{name: "timeout", timeout: 2 * time.Second, event: `{"mode":"sleep"}`, wantType: "Sandbox.Timedout",
+			wantMsg: "RequestId: %s Error: Task timed out after 2.00 seconds",
+			wantLog: []string{"\tStatus: timeout\n", " %s Task timed out after 2.00 seconds\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,22 +209,26 @@ func TestInvokeOutcomes(t *testing.T) {
 
 func TestInitFailures(t *testing.T) {
 	defer func(d time.Duration) { initTimeout = d }(initTimeout)
-	initTimeout = 300 * time.Millisecond
 	tests := []struct {
-		init     string
-		wantType string
-		wantMsg  string // %s is the request id
-		wantLog  []string
+		init        string
+		initTimeout time.Duration // 0: Lambda's 10 s
+		wantType    string
+		wantMsg     string // %s is the request id
+		wantLog     []string
 	}{
 		{init: "exit", wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 1",
 			wantLog: []string{"init: starting\n", "init: cannot load configuration\nINIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART RequestId: %s"}},
 		{init: "initerror", wantType: "InitError", wantMsg: "missing TABLE_NAME",
 			wantLog: []string{"init: posting an init error\n", "\tStatus: error\tError Type: InitError\n"}},
-		{init: "hang", wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Init phase timed out after 0.30 seconds",
+		// A hanging init always reaches the timeout, so a short one cannot be missed;
+		// the others must end before it, so they keep Lambda's.
+		{init: "hang", initTimeout: 300 * time.Millisecond, wantType: "Sandbox.Timedout",
+			wantMsg: "RequestId: %s Error: Init phase timed out after 0.30 seconds",
 			wantLog: []string{"\tPhase: init\tStatus: timeout\t"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.init, func(t *testing.T) {
+			initTimeout = cmp.Or(tt.initTimeout, 10*time.Second)
 			f := start(t, Config{Env: map[string]string{"FN_INIT": tt.init}})
 			for range 2 { // no environment survives a failed init
 				res := invoke(t, f, `{"mode":"echo"}`)
@@ -309,25 +360,29 @@ func TestLogShape(t *testing.T) {
 // waitFiles waits until dir holds n files (an environment reached a barrier).
 func waitFiles(t *testing.T, dir string, n int) {
 	t.Helper()
-	for range 1000 {
+	for deadline := time.Now().Add(answerLimit); time.Now().Before(deadline); {
 		if names, _ := os.ReadDir(dir); len(names) >= n {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("%s never held %d files", dir, n)
+	t.Fatalf("%s did not hold %d files after %v", dir, n, answerLimit)
 }
+
+// barrierTimeout is the function timeout of tests whose invocations wait at a
+// barrier for the test or another cold start: only an upper bound, far above
+// what a loaded machine needs.
+const barrierTimeout = time.Minute
 
 func TestConcurrency(t *testing.T) {
 	t.Run("two environments", func(t *testing.T) {
-		f := start(t, Config{MaxConcurrency: 2})
+		f := start(t, Config{MaxConcurrency: 2, Timeout: barrierTimeout})
 		event := fmt.Sprintf(`{"mode":"barrier","dir":%q,"n":2}`, t.TempDir())
-		results := make([]*Result, 2)
-		var wg sync.WaitGroup
-		for i := range results {
-			wg.Go(func() { results[i] = invoke(t, f, event) })
+		chans := []<-chan invoked{invokeAsync(context.Background(), f, event), invokeAsync(context.Background(), f, event)}
+		results := make([]*Result, len(chans))
+		for i, ch := range chans {
+			results[i] = result(t, ch, fmt.Sprintf("invocation %d", i))
 		}
-		wg.Wait()
 		a, b := decode(t, results[0]), decode(t, results[1])
 		if a.PID == b.PID {
 			t.Errorf("both invocations ran in pid %d, want two environments", a.PID)
@@ -340,26 +395,26 @@ func TestConcurrency(t *testing.T) {
 	})
 
 	t.Run("waits for a free environment", func(t *testing.T) {
-		f := start(t, Config{MaxConcurrency: 1})
+		f := start(t, Config{MaxConcurrency: 1, Timeout: barrierTimeout})
 		dir := t.TempDir()
-		busy := make(chan *Result)
-		go func() {
-			res, _ := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
-			busy <- res
-		}()
+		busy := invokeAsync(context.Background(), f, fmt.Sprintf(`{"mode":"barrier","dir":%q,"n":2}`, dir))
 		waitFiles(t, dir, 1)
 
+		// The error says where Invoke was: waiting for the busy environment,
+		// not starting a second one.
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := f.Invoke(ctx, []byte(`{"mode":"echo"}`)); !errors.Is(err, context.Canceled) {
-			t.Errorf("Invoke with every environment busy and ctx canceled: err = %v, want context.Canceled", err)
+		_, err := f.Invoke(ctx, []byte(`{"mode":"echo"}`))
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting for a free execution environment") {
+			t.Errorf("Invoke with every environment busy and ctx canceled: err = %v, want context.Canceled while waiting for a free execution environment", err)
 		}
 
-		waiting := make(chan *Result)
-		go func() { waiting <- invoke(t, f, `{"mode":"echo"}`) }()
-		os.WriteFile(filepath.Join(dir, "release"), nil, 0o644)
-		first := decode(t, <-busy)
-		if second := decode(t, <-waiting); second.PID != first.PID {
+		waiting := invokeAsync(context.Background(), f, `{"mode":"echo"}`)
+		if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		first := decode(t, result(t, busy, "the busy invocation"))
+		if second := decode(t, result(t, waiting, "the waiting invocation")); second.PID != first.PID {
 			t.Errorf("second invocation ran in pid %d, want the one environment (pid %d)", second.PID, first.PID)
 		}
 	})
@@ -369,13 +424,9 @@ func TestConcurrency(t *testing.T) {
 // `workshop run` must; a context that ends stops everything at once.
 func TestShutdown(t *testing.T) {
 	// busy starts an invocation that waits until its dir holds a second file.
-	busy := func(t *testing.T, f *Function) (dir string, done chan invokeResult) {
+	busy := func(t *testing.T, f *Function) (dir string, done <-chan invoked) {
 		dir = t.TempDir()
-		done = make(chan invokeResult, 1)
-		go func() {
-			res, err := f.Invoke(context.Background(), fmt.Appendf(nil, `{"mode":"barrier","dir":%q,"n":2}`, dir))
-			done <- invokeResult{res, err}
-		}()
+		done = invokeAsync(context.Background(), f, fmt.Sprintf(`{"mode":"barrier","dir":%q,"n":2}`, dir))
 		waitFiles(t, dir, 1)
 		return dir, done
 	}
@@ -397,12 +448,12 @@ func TestShutdown(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 		os.WriteFile(filepath.Join(dir, "release"), nil, 0o644)
-		r := <-done
+		r := receive(t, done, "the invocation in flight during Close")
 		if r.err != nil {
 			t.Fatalf("invocation in flight during Close: %v", r.err)
 		}
 		pid := decode(t, r.res).PID
-		if err := <-closed; err != nil {
+		if err := receive(t, closed, "Close"); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
 		if !processGone(pid) {
@@ -422,7 +473,7 @@ func TestShutdown(t *testing.T) {
 		if err := f.Shutdown(ctx); !errors.Is(err, context.Canceled) {
 			t.Errorf("Shutdown with the context ended: err = %v, want context.Canceled", err)
 		}
-		if r := <-done; !errors.Is(r.err, errClosed) {
+		if r := receive(t, done, "the invocation in flight"); !errors.Is(r.err, errClosed) {
 			t.Errorf("invocation in flight: err = %v, want %v", r.err, errClosed)
 		}
 		for _, name := range mustReadDir(t, dir) {
@@ -437,11 +488,6 @@ func TestShutdown(t *testing.T) {
 			t.Errorf("Invoke after Shutdown: err = %v, want %v", err, errClosed)
 		}
 	})
-}
-
-type invokeResult struct {
-	res *Result
-	err error
 }
 
 func (f *Function) isDraining() bool {
@@ -542,7 +588,7 @@ func TestRuntimeAPI(t *testing.T) {
 	}
 
 	inv := &invocation{id: newRequestID(), payload: []byte(`{"k":1}`), deadline: time.Now().Add(time.Minute), done: make(chan struct{})}
-	ran := make(chan outcome)
+	ran := make(chan outcome, 1)
 	go func() { ran <- e.run(context.Background(), inv) }()
 
 	code, h, body := call("GET", "/invocation/next", "")
@@ -576,7 +622,7 @@ func TestRuntimeAPI(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	if out := <-ran; out != warm {
+	if out := receive(t, ran, "the run"); out != warm {
 		t.Errorf("run = %v, want warm after the runtime asked for the next event", out)
 	}
 	e.teardown()

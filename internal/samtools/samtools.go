@@ -201,6 +201,12 @@ var results flight[*Result]
 // missing tools (errors.Is(err, ErrMissing)), an unreadable file or a failed
 // run. Results are cached per (absolute path, content, options).
 func Analyze(ctx context.Context, templatePath string, opts Options) (*Result, error) {
+	return analyze(ctx, templatePath, opts, userCacheDir())
+}
+
+// analyze is Analyze with the disk cache in cacheDir ("" for none), so tests
+// can start from an empty one.
+func analyze(ctx context.Context, templatePath string, opts Options, cacheDir string) (*Result, error) {
 	opts = opts.withDefaults()
 	abs, err := filepath.Abs(templatePath)
 	if err != nil {
@@ -222,7 +228,7 @@ func Analyze(ctx context.Context, templatePath string, opts Options) (*Result, e
 	key := strings.Join([]string{t.python, abs, hex.EncodeToString(sum[:]), string(optsJSON)}, "\x00")
 
 	res, err := results.do(ctx, key, func(ctx context.Context) (*Result, error) {
-		return analyzeCached(ctx, t, userCacheDir(), abs, content, opts)
+		return analyzeCached(ctx, t, cacheDir, abs, content, opts)
 	})
 	if err != nil {
 		return nil, err

@@ -16,10 +16,15 @@ import (
 // CI=true asks for a failure.
 func requireTools(t *testing.T) {
 	t.Helper()
-	err := Available(context.Background())
-	if err == nil {
-		return
+	if err := Available(context.Background()); err != nil {
+		missingTool(t, err)
 	}
+}
+
+// missingTool skips a test that needs a tool which is not installed; with
+// WORKSHOP_STRICT=1 or CI=true, where every tool must be present, it fails.
+func missingTool(t *testing.T, err error) {
+	t.Helper()
 	if os.Getenv("WORKSHOP_STRICT") == "1" || os.Getenv("CI") == "true" {
 		t.Fatal(err)
 	}
@@ -182,10 +187,13 @@ func TestAnalyzeMissingTemplate(t *testing.T) {
 	}
 }
 
-// Concurrent callers for one template share one run.
+// Concurrent callers for one template share one run. The disk cache starts
+// empty, so that one run is the script's: a cache left by earlier test runs
+// cannot answer in its place.
 func TestAnalyzeConcurrentOneRun(t *testing.T) {
 	requireTools(t)
 	dir := t.TempDir()
+	cacheDir := t.TempDir()
 	tmpl := filepath.Join(dir, "template.yaml")
 	data, err := os.ReadFile("testdata/valid.yaml")
 	if err != nil {
@@ -200,7 +208,7 @@ func TestAnalyzeConcurrentOneRun(t *testing.T) {
 	translated := make([]map[string]any, 8)
 	for i := range translated {
 		wg.Go(func() {
-			res, err := Analyze(context.Background(), tmpl, opts)
+			res, err := analyze(context.Background(), tmpl, opts, cacheDir)
 			if err != nil {
 				t.Error(err)
 				return
@@ -209,8 +217,11 @@ func TestAnalyzeConcurrentOneRun(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if runs := pythonRuns.Load() - before; runs > 1 {
-		t.Errorf("%d script runs for one template, want at most 1", runs)
+	if runs := pythonRuns.Load() - before; runs != 1 {
+		t.Errorf("%d script runs for one template and an empty cache, want exactly 1", runs)
+	}
+	if files, _ := filepath.Glob(filepath.Join(cacheDir, "*.json")); len(files) != 1 {
+		t.Errorf("disk cache holds %v, want the one answer", files)
 	}
 	for i := range translated {
 		if translated[i] == nil {
@@ -299,7 +310,7 @@ func TestAvailableMissing(t *testing.T) {
 					t.Skip("uses a shell script")
 				}
 				if _, err := exec.LookPath("python3"); err != nil {
-					t.Skip("python3 is not installed")
+					missingTool(t, err)
 				}
 				p := filepath.Join(t.TempDir(), "python")
 				if err := os.WriteFile(p, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755); err != nil {
