@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
@@ -158,7 +159,8 @@ func run(args []string) error {
 		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// apigw.Listen: header names reach the function as sent, and API Gateway answers what Go would refuse.
+	if err := srv.Serve(apigw.Listen(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving the local API: %w", err)
 	}
 	fmt.Println("\nworkshop: stopped everything it started")
