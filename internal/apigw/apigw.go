@@ -290,6 +290,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tooLong, internal, timeout = httpTooLong, httpInternal, httpTimeout
 	}
 
+	if r.Body == nil { // a client request handed over directly
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
