@@ -245,8 +245,8 @@ func TestStages(t *testing.T) {
 		stagePath string
 	}{
 		{"/dev/hello", 200, explicit, "dev", "/dev/hello"}, // the reported case
-		{"/Prod/hello", 403, nil, "", ""},                 // no Prod stage on MyApi
-		{"/hello", 200, explicit, "dev", "/dev/hello"},    // at the root, as sam local
+		{"/Prod/hello", 403, nil, "", ""},                  // no Prod stage on MyApi
+		{"/hello", 200, explicit, "dev", "/dev/hello"},     // at the root, as sam local
 		{"/Prod/other", 200, implicit, "Prod", "/Prod/other"},
 		{"/dev/other", 403, nil, "", ""},
 		{"/dev", 403, nil, "", ""},
