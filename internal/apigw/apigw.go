@@ -376,7 +376,11 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func binaryHint(a *api, accept string) string {
 	if len(a.BinaryMediaTypes) == 0 {
-		return fmt.Sprintf("API %s declares no BinaryMediaTypes (add e.g. BinaryMediaTypes: [\"image~1png\"] to the API)", a.ID)
+		where := "to the AWS::Serverless::Api " + a.ID
+		if a.ID == "ServerlessRestApi" {
+			where = "under Globals: Api (the implicit API of the Api events)"
+		}
+		return fmt.Sprintf("API %s declares no BinaryMediaTypes, so API Gateway sends the base64 text as it is (add e.g. BinaryMediaTypes: [\"image~1png\"] %s, and request with Accept: image/png)", a.ID, where)
 	}
 	return fmt.Sprintf("the request's first Accept type %q is not among API %s's BinaryMediaTypes %v", firstAccept(accept), a.ID, a.BinaryMediaTypes)
 }
