@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ type proxyResponse struct {
 	status int
 	header http.Header
 	body   []byte
+	base64 bool // body is base64 text: the gateway decides whether to decode it
 }
 
 // allowedFields are the only fields of a proxy response API Gateway accepts.
@@ -92,14 +92,7 @@ func parseProxyResponse(payload []byte) (*proxyResponse, error) {
 			return nil, fmt.Errorf("isBase64Encoded must be true or false, got %s", jsonKind(raw))
 		}
 	}
-	res.body = []byte(body)
-	if isBase64 {
-		b, err := base64.StdEncoding.DecodeString(body)
-		if err != nil {
-			return nil, fmt.Errorf("isBase64Encoded is true but body is not valid base64")
-		}
-		res.body = b
-	}
+	res.body, res.base64 = []byte(body), isBase64
 	return res, nil
 }
 

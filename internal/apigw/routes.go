@@ -2,6 +2,7 @@ package apigw
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -27,10 +28,16 @@ func newNode(resource string) *node {
 }
 
 // add inserts a route, rejecting what API Gateway would reject on deploy.
-func (n *node) add(rt Route) error {
+func (n *node) add(rt Route, httpAPI bool) error {
 	method := strings.ToUpper(rt.Method)
 	if !validMethods[method] {
 		return fmt.Errorf("route %s %s: method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY", rt.Method, rt.Path)
+	}
+	if rt.PayloadFormat != "" && rt.PayloadFormat != "1.0" && rt.PayloadFormat != "2.0" {
+		return fmt.Errorf("route %s %s: payload format %q: use 2.0 or 1.0", rt.Method, rt.Path, rt.PayloadFormat)
+	}
+	if !httpAPI && rt.PayloadFormat == "2.0" {
+		return fmt.Errorf("route %s %s: payload format 2.0 is for HTTP APIs only", rt.Method, rt.Path)
 	}
 	if rt.Invoker == nil {
 		return fmt.Errorf("route %s %s: no function to invoke", rt.Method, rt.Path)
@@ -108,6 +115,27 @@ func parsePart(part string) (name string, greedy, isVar bool, err error) {
 	return name, greedy, true, nil
 }
 
+// segments splits a request path (raw, as sent) as the API routes it, and
+// returns the path its event carries. A REST API keeps the path
+// percent-encoded, so an encoded slash (%2F) stays inside its segment; an
+// HTTP API decodes it, twice, and cuts it at a decoded "?" (recorded from
+// deployed APIs, see testdata/README.md); ok is false when it does not decode.
+func (a *api) segments(raw string) (path string, segs []string, ok bool) {
+	if !a.HTTP {
+		return raw, splitPath(raw), true
+	}
+	path = raw
+	for range 2 {
+		d, err := url.PathUnescape(path)
+		if err != nil {
+			return "", nil, false
+		}
+		path = d
+	}
+	path, _, _ = strings.Cut(path, "?")
+	return path, splitPath(path), true
+}
+
 // match finds the resource for a request path. Like API Gateway it prefers a
 // fixed part over a variable one and backtracks only when the rest of the path
 // cannot be matched; the method is checked afterwards, so a more specific
@@ -116,7 +144,14 @@ func (n *node) match(parts []string, params map[string]string) *node {
 	if len(parts) == 0 {
 		return n
 	}
-	if child, ok := n.literal[parts[0]]; ok {
+	child, ok := n.literal[parts[0]]
+	if !ok {
+		// A REST segment is still encoded: /h%65llo is /hello.
+		if d, err := url.PathUnescape(parts[0]); err == nil && !strings.Contains(d, "/") {
+			child, ok = n.literal[d]
+		}
+	}
+	if ok {
 		if found := child.match(parts[1:], params); found != nil {
 			return found
 		}

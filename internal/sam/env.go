@@ -23,6 +23,7 @@ const (
 	DefaultAccount = "123456789012"
 	DefaultStack   = "sam-app"
 	LocalAPIID     = "local0api1"
+	LocalHTTPAPIID = "local0http"
 )
 
 func (d Deployment) withDefaults() Deployment {
@@ -107,14 +108,23 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 		case TypeApi, "AWS::ApiGateway::RestApi":
 			env.Refs[r.ID] = LocalAPIID
 			env.Attrs[r.ID] = map[string]string{"RootResourceId": "root"}
+		case TypeHttpApi:
+			env.Refs[r.ID] = LocalHTTPAPIID
+			env.Attrs[r.ID] = map[string]string{"ApiEndpoint": fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", LocalHTTPAPIID, d.Region)}
 		default:
 			env.Refs[r.ID] = r.ID
 		}
 	}
-	if len(a.Routes) > 0 {
-		// The implicit API that Api events without RestApiId create.
-		env.Refs["ServerlessRestApi"] = LocalAPIID
-		env.Attrs["ServerlessRestApi"] = map[string]string{"RootResourceId": "root"}
+	// The implicit APIs that events naming no API create.
+	for _, api := range a.APIs {
+		switch api.ID {
+		case ImplicitRestApi:
+			env.Refs[api.ID] = LocalAPIID
+			env.Attrs[api.ID] = map[string]string{"RootResourceId": "root"}
+		case ImplicitHttpApi:
+			env.Refs[api.ID] = LocalHTTPAPIID
+			env.Attrs[api.ID] = map[string]string{"ApiEndpoint": fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", LocalHTTPAPIID, d.Region)}
+		}
 	}
 	return env, nil
 }

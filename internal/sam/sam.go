@@ -1,5 +1,6 @@
 // Package sam reads the parts of a SAM template the local runtime needs:
-// functions (with Globals applied), their Api events, and DynamoDB tables,
+// functions (with Globals applied), their Api and HttpApi events and the APIs
+// those create, and DynamoDB tables,
 // with AWS::Serverless::SimpleTable expanded as the SAM transform expands it.
 //
 // It lets a learner who has only Go run a step. Where the SAM translator is
@@ -23,6 +24,13 @@ const (
 	TypeTable       = "AWS::DynamoDB::Table"
 	TypeRole        = "AWS::IAM::Role"
 	TypeApi         = "AWS::Serverless::Api"
+	TypeHttpApi     = "AWS::Serverless::HttpApi"
+)
+
+// The APIs SAM creates for events that name none.
+const (
+	ImplicitRestApi = "ServerlessRestApi" // stage Prod
+	ImplicitHttpApi = "ServerlessHttpApi" // stage $default
 )
 
 // App is what a template deploys, as far as running it locally goes.
@@ -31,7 +39,21 @@ type App struct {
 	Dir       string // the template's directory: CodeUri is relative to it
 	Functions []Function
 	Routes    []Route
+	APIs      []API // the APIs the routes belong to, explicit ones first
 	Tables    []Table
+}
+
+// API is a REST API (AWS::Serverless::Api, or SAM's implicit
+// ServerlessRestApi) or an HTTP API (AWS::Serverless::HttpApi, or the
+// implicit ServerlessHttpApi).
+type API struct {
+	ID   string
+	HTTP bool // an HTTP API; else a REST API
+	// StageName and BinaryMediaTypes as written (intrinsics unresolved);
+	// nil means SAM's default: Prod for the implicit REST API, $default for
+	// HTTP APIs.
+	StageName        any
+	BinaryMediaTypes any
 }
 
 // Function is an AWS::Serverless::Function with Globals applied.
@@ -47,12 +69,16 @@ type Function struct {
 	TimeoutSec  float64
 }
 
-// Route is an Api event: API Gateway sends METHOD PATH to Function.
+// Route is an Api or HttpApi event: API Gateway sends METHOD PATH to Function.
 type Route struct {
 	Function string
 	Event    string
 	Method   string // upper case; "ANY" for any
-	Path     string
+	Path     string // "$default" for an HttpApi event without Path and Method
+	API      string // logical id of the API: RestApiId / ApiId, or the implicit one
+	HttpApi  bool   // an HttpApi event
+	// PayloadFormat of an HttpApi event: "2.0" (SAM's default) or "1.0".
+	PayloadFormat string
 }
 
 // Table is a DynamoDB table with CloudFormation's AWS::DynamoDB::Table properties.
@@ -70,6 +96,20 @@ func Read(t *cfn.Template) (*App, error) {
 	}
 	globals, _ := cfn.Lookup(t.Doc, "Globals/Function")
 	gm, _ := globals.(map[string]any)
+	apiGlobals, _ := cfn.Lookup(t.Doc, "Globals/Api")
+	agm, _ := apiGlobals.(map[string]any)
+	httpGlobals, _ := cfn.Lookup(t.Doc, "Globals/HttpApi")
+	hgm, _ := httpGlobals.(map[string]any)
+	for _, r := range t.Resources() {
+		switch r.Type {
+		case TypeApi:
+			p := merge(agm, r.Properties)
+			app.APIs = append(app.APIs, API{ID: r.ID, StageName: p["StageName"], BinaryMediaTypes: p["BinaryMediaTypes"]})
+		case TypeHttpApi:
+			p := merge(hgm, r.Properties)
+			app.APIs = append(app.APIs, API{ID: r.ID, HTTP: true, StageName: p["StageName"]})
+		}
+	}
 	for _, r := range t.Resources() {
 		switch r.Type {
 		case TypeFunction:
@@ -85,7 +125,47 @@ func Read(t *cfn.Template) (*App, error) {
 			app.Tables = append(app.Tables, Table{ID: r.ID, Type: r.Type, Properties: r.Properties})
 		}
 	}
+	if err := app.linkAPIs(agm); err != nil {
+		return nil, err
+	}
 	return app, nil
+}
+
+// linkAPIs checks that each event's RestApiId / ApiId names an API of the
+// right type, and adds the implicit APIs SAM creates for events naming none.
+func (a *App) linkAPIs(apiGlobals map[string]any) error {
+	implicit := map[string]bool{}
+	for _, rt := range a.Routes {
+		if rt.API == ImplicitRestApi || rt.API == ImplicitHttpApi {
+			implicit[rt.API] = true
+			continue
+		}
+		api, ok := a.api(rt.API)
+		prop, want := "RestApiId", TypeApi
+		if rt.HttpApi {
+			prop, want = "ApiId", TypeHttpApi
+		}
+		if !ok || api.HTTP != rt.HttpApi {
+			return fmt.Errorf("%s: resource %s: the event %s has %s %s, but the template has no %s %s; use !Ref with the logical id of an %s resource",
+				a.Template.Where(rt.Function+"/Properties/Events/"+rt.Event), rt.Function, rt.Event, prop, rt.API, want, rt.API, want)
+		}
+	}
+	if implicit[ImplicitRestApi] {
+		a.APIs = append(a.APIs, API{ID: ImplicitRestApi, BinaryMediaTypes: apiGlobals["BinaryMediaTypes"]})
+	}
+	if implicit[ImplicitHttpApi] {
+		a.APIs = append(a.APIs, API{ID: ImplicitHttpApi, HTTP: true})
+	}
+	return nil
+}
+
+func (a *App) api(id string) (API, bool) {
+	for _, api := range a.APIs {
+		if api.ID == id {
+			return api, true
+		}
+	}
+	return API{}, false
 }
 
 // Function returns the function with the logical id, if any.
@@ -122,17 +202,41 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 	var routes []Route
 	for _, name := range slices.Sorted(maps.Keys(events)) {
 		ev, _ := events[name].(map[string]any)
-		if ev["Type"] != "Api" {
+		typ, _ := ev["Type"].(string)
+		if typ != "Api" && typ != "HttpApi" {
 			continue
 		}
 		p, _ := ev["Properties"].(map[string]any)
 		path, _ := p["Path"].(string)
 		method, _ := p["Method"].(string)
-		if path == "" || method == "" {
-			return fn, nil, fmt.Errorf("%s: resource %s: the Api event %s needs Properties Path and Method (for example Path: /hello, Method: get)", t.Where(r.ID), r.ID, name)
+		rt := Route{Function: r.ID, Event: name, Method: strings.ToUpper(method), Path: path, API: ImplicitRestApi}
+		where := t.Where(r.ID + "/Properties/Events/" + name)
+		if typ == "HttpApi" {
+			rt.HttpApi, rt.API, rt.PayloadFormat = true, ImplicitHttpApi, "2.0"
+			if path == "" && method == "" {
+				// No Path and Method: the catch-all $default route.
+				rt.Method, rt.Path = "ANY", "$default"
+			}
+			if v, ok := p["PayloadFormatVersion"]; ok {
+				rt.PayloadFormat = fmt.Sprint(v)
+				if rt.PayloadFormat != "1.0" && rt.PayloadFormat != "2.0" {
+					return fn, nil, fmt.Errorf("%s: resource %s: the HttpApi event %s has PayloadFormatVersion %q; use \"2.0\" (the default) or \"1.0\"", where, r.ID, name, rt.PayloadFormat)
+				}
+			}
 		}
-		method = strings.ToUpper(method)
-		routes = append(routes, Route{Function: r.ID, Event: name, Method: method, Path: path})
+		if rt.Path == "" || rt.Method == "" {
+			return fn, nil, fmt.Errorf("%s: resource %s: the %s event %s needs Properties Path and Method (for example Path: /hello, Method: get)", where, r.ID, typ, name)
+		}
+		prop := map[string]string{"Api": "RestApiId", "HttpApi": "ApiId"}[typ]
+		if ref, ok := p[prop]; ok {
+			m, _ := ref.(map[string]any)
+			id, _ := m["Ref"].(string)
+			if id == "" {
+				return fn, nil, fmt.Errorf("%s: resource %s: the %s event %s: %s must be !Ref of an API resource in this template (for example %s: !Ref MyApi)", where, r.ID, typ, name, prop, prop)
+			}
+			rt.API = id
+		}
+		routes = append(routes, rt)
 	}
 	return fn, routes, nil
 }

@@ -40,7 +40,10 @@ func TestRead(t *testing.T) {
 	if want := map[string]any{"LOG_LEVEL": "info", "TABLE_NAME": map[string]any{"Ref": "Table"}}; !reflect.DeepEqual(vars, want) {
 		t.Errorf("Globals and the function's variables should merge: got %v", vars)
 	}
-	wantRoutes := []Route{{"Fn", "Any", "ANY", "/items/{id}"}, {"Fn", "Hello", "GET", "/hello"}}
+	wantRoutes := []Route{
+		{Function: "Fn", Event: "Any", Method: "ANY", Path: "/items/{id}", API: ImplicitRestApi},
+		{Function: "Fn", Event: "Hello", Method: "GET", Path: "/hello", API: ImplicitRestApi},
+	}
 	if !reflect.DeepEqual(app.Routes, wantRoutes) {
 		t.Errorf("routes = %+v, want %+v", app.Routes, wantRoutes)
 	}

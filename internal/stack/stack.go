@@ -178,14 +178,50 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.Functions[fn.ID] = f
 	}
 
-	var routes []apigw.Route
-	for _, r := range app.Routes {
-		routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function, Invoker: invoker{s.Functions[r.Function]}})
+	apis, err := s.apis()
+	if err != nil {
+		return nil, err
 	}
-	if s.API, err = apigw.New(apigw.Config{Routes: routes, Logs: logs, Region: env.Region, AccountID: env.AccountID}); err != nil {
+	if s.API, err = apigw.New(apigw.Config{APIs: apis, Logs: logs, Region: env.Region, AccountID: env.AccountID}); err != nil {
 		return nil, fmt.Errorf("%s: %w", app.Template.Where(""), err)
 	}
 	return s, nil
+}
+
+// apis resolves the template's APIs (stage, binary media types) and their routes.
+func (s *Stack) apis() ([]apigw.API, error) {
+	var apis []apigw.API
+	for _, a := range s.App.APIs {
+		api := apigw.API{ID: a.ID, HTTP: a.HTTP, APIID: s.Env.Refs[a.ID]}
+		if a.StageName != nil {
+			stage, err := s.Env.ResolveString(a.StageName)
+			if err != nil {
+				return nil, fmt.Errorf("%s: resource %s: StageName: %w", s.App.Template.Where(a.ID+"/Properties/StageName"), a.ID, err)
+			}
+			api.Stage = stage
+		} else if !a.HTTP && a.ID != sam.ImplicitRestApi {
+			return nil, fmt.Errorf("%s: resource %s: an AWS::Serverless::Api needs StageName (for example StageName: dev): it is the first part of the API's URL", s.App.Template.Where(a.ID), a.ID)
+		}
+		if a.BinaryMediaTypes != nil {
+			v, err := s.Env.Resolve(a.BinaryMediaTypes)
+			list, ok := v.([]any)
+			if err != nil || !ok {
+				return nil, fmt.Errorf("%s: resource %s: BinaryMediaTypes must be a list of media types (for example [\"image~1png\"]): %v", s.App.Template.Where(a.ID), a.ID, err)
+			}
+			for _, t := range list {
+				// SAM writes / as ~1 (a JSON pointer escape) and turns it back.
+				api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(fmt.Sprint(t), "~1", "/"))
+			}
+		}
+		for _, r := range s.App.Routes {
+			if r.API == a.ID {
+				api.Routes = append(api.Routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function,
+					Invoker: invoker{s.Functions[r.Function]}, PayloadFormat: r.PayloadFormat})
+			}
+		}
+		apis = append(apis, api)
+	}
+	return apis, nil
 }
 
 // createTables creates the template's tables on the backend; note ends the

@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -131,7 +132,7 @@ func run(args []string) error {
 		return fmt.Errorf("listening on 127.0.0.1: %w", err)
 	}
 	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(apigw.Listen(ln)) }()
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + cfg.path
 	client := &http.Client{

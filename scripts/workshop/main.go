@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
@@ -153,7 +154,8 @@ func run(args []string) error {
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// apigw.Listen: header names reach the function as sent, and API Gateway answers what Go would refuse.
+	go func() { served <- srv.Serve(apigw.Listen(ln)) }()
 	select {
 	case err := <-served:
 		s.Shutdown(now)
