@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -104,6 +105,19 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 			}
 			env.Refs[r.ID] = n
 			env.Attrs[r.ID] = map[string]string{"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", d.AccountID, n), "RoleId": "AROALOCAL" + strings.ToUpper(r.ID)}
+		case TypeManagedPolicy:
+			// Ref and PolicyArn are the ARN: arn:aws:iam::ACCOUNT:policy/PATH/NAME.
+			n, err := name("ManagedPolicyName")
+			if err != nil {
+				return nil, err
+			}
+			path, _ := r.Properties["Path"].(string)
+			path = strings.TrimSuffix(strings.TrimPrefix(cmp.Or(path, "/"), "/"), "/")
+			if path != "" {
+				path += "/"
+			}
+			env.Refs[r.ID] = fmt.Sprintf("arn:aws:iam::%s:policy/%s%s", d.AccountID, path, n)
+			env.Attrs[r.ID] = map[string]string{"PolicyArn": env.Refs[r.ID]}
 		case TypeApi, "AWS::ApiGateway::RestApi":
 			env.Refs[r.ID] = LocalAPIID
 			env.Attrs[r.ID] = map[string]string{"RootResourceId": "root"}

@@ -18,11 +18,12 @@ import (
 
 // Resource types the workshop uses.
 const (
-	TypeFunction    = "AWS::Serverless::Function"
-	TypeSimpleTable = "AWS::Serverless::SimpleTable"
-	TypeTable       = "AWS::DynamoDB::Table"
-	TypeRole        = "AWS::IAM::Role"
-	TypeApi         = "AWS::Serverless::Api"
+	TypeFunction      = "AWS::Serverless::Function"
+	TypeSimpleTable   = "AWS::Serverless::SimpleTable"
+	TypeTable         = "AWS::DynamoDB::Table"
+	TypeRole          = "AWS::IAM::Role"
+	TypeApi           = "AWS::Serverless::Api"
+	TypeManagedPolicy = "AWS::IAM::ManagedPolicy"
 )
 
 // App is what a template deploys, as far as running it locally goes.
