@@ -126,7 +126,7 @@ func readRole(resources map[string]any, id string, env *cfn.Env) (*iam.Role, err
 	// AWS::IAM::Policy resources that name this role in Roles.
 	for _, pid := range slices.Sorted(maps.Keys(resources)) {
 		res, _ := resources[pid].(map[string]any)
-		if res["Type"] != "AWS::IAM::Policy" {
+		if res["Type"] != "AWS::IAM::Policy" || !created(res, env) {
 			continue
 		}
 		rp, _ := res["Properties"].(map[string]any)
@@ -232,7 +232,7 @@ func setBoundary(role *iam.Role, resources map[string]any, raw any, env *cfn.Env
 	}
 	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		res, _ := resources[id].(map[string]any)
-		if res["Type"] != sam.TypeManagedPolicy || env.Refs[id] != arn {
+		if res["Type"] != sam.TypeManagedPolicy || env.Refs[id] != arn || !created(res, env) {
 			continue
 		}
 		rp, _ := res["Properties"].(map[string]any)
@@ -254,4 +254,11 @@ func setBoundary(role *iam.Role, resources map[string]any, raw any, env *cfn.Env
 	}
 	role.BoundaryUnknown = arn + " is neither an AWS::IAM::ManagedPolicy of this template nor a managed policy known offline"
 	return nil
+}
+
+// created reports whether CloudFormation creates the resource: the SAM
+// translation keeps resources whose Condition is false.
+func created(res map[string]any, env *cfn.Env) bool {
+	name, ok := res["Condition"].(string)
+	return !ok || env.Conditions[name]
 }

@@ -34,7 +34,7 @@ func TestRoles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := sam.Read(tpl)
+			app, err := sam.Read(tpl, sam.Deployment{})
 			if err != nil {
 				t.Fatal(err)
 			}
