@@ -173,6 +173,8 @@ func TestInitFailures(t *testing.T) {
 			wantLog: []string{"init: starting\n", "init: cannot load configuration\nINIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART RequestId: %s"}},
 		{init: "initerror", wantType: "InitError", wantMsg: "missing TABLE_NAME",
 			wantLog: []string{"init: posting an init error\n", "\tStatus: error\tError Type: InitError\n"}},
+		{init: "alloc", wantType: "Runtime.OutOfMemory", wantMsg: "RequestId: %s Error: Runtime exited with error: signal: killed",
+			wantLog: []string{"\tPhase: init\tStatus: error\tError Type: Runtime.OutOfMemory\n", "Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory\n", "Max Memory Used: 128 MB"}},
 		{init: "hang", wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Init phase timed out after 0.30 seconds",
 			wantLog: []string{"\tPhase: init\tStatus: timeout\t"}},
 	}

@@ -116,6 +116,10 @@ func main() {
 		time.Sleep(time.Minute) // Lambda stops the environment
 	case "hang":
 		time.Sleep(time.Minute)
+	case "alloc":
+		if _, err := handle(context.Background(), event{Mode: "alloc", N: 300}); err != nil {
+			log.Fatal(err)
+		}
 	}
 	lambda.Start(handle)
 }
