@@ -173,8 +173,6 @@ func TestInitFailures(t *testing.T) {
 			wantLog: []string{"init: starting\n", "init: cannot load configuration\nINIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART RequestId: %s"}},
 		{init: "initerror", wantType: "InitError", wantMsg: "missing TABLE_NAME",
 			wantLog: []string{"init: posting an init error\n", "\tStatus: error\tError Type: InitError\n"}},
-		{init: "alloc", wantType: "Runtime.OutOfMemory", wantMsg: "RequestId: %s Error: Runtime exited with error: signal: killed",
-			wantLog: []string{"\tPhase: init\tStatus: error\tError Type: Runtime.OutOfMemory\n", "Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory\n", "Max Memory Used: 128 MB"}},
 		{init: "hang", wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Init phase timed out after 0.30 seconds",
 			wantLog: []string{"\tPhase: init\tStatus: timeout\t"}},
 	}
@@ -636,5 +634,24 @@ func TestMemorySize(t *testing.T) {
 				t.Errorf("the environment that ran out of memory served the next invocation")
 			}
 		})
+	}
+}
+
+// An init phase that touches more than MemorySize is stopped as Lambda stops it.
+func TestInitOutOfMemory(t *testing.T) {
+	if !memoryEnforced() {
+		t.Skip("MemorySize is not enforced on this platform (no /proc)")
+	}
+	f := start(t, Config{MemoryMB: 128, Env: map[string]string{"FN_INIT": "alloc"}})
+	res := invoke(t, f, `{"mode":"echo"}`)
+	e := decodeError(t, res)
+	want := "RequestId: " + res.RequestID + " Error: Runtime exited with error: signal: killed"
+	if e.Type != "Runtime.OutOfMemory" || e.Message != want {
+		t.Errorf("error = %+v, want Runtime.OutOfMemory %q", e, want)
+	}
+	for _, w := range []string{"\tPhase: init\tStatus: error\tError Type: Runtime.OutOfMemory\n", want + "\nRuntime.OutOfMemory\n", "Max Memory Used: 128 MB"} {
+		if !strings.Contains(res.Log, w) {
+			t.Errorf("log lacks %q:\n%s", w, res.Log)
+		}
 	}
 }
