@@ -18,6 +18,9 @@ type Env struct {
 	Params    map[string]string            // parameter values
 	Refs      map[string]string            // logical id -> Ref value (physical id)
 	Attrs     map[string]map[string]string // logical id -> attribute -> value
+	// Conditions are the values of the Conditions section (EvalConditions),
+	// for Fn::If.
+	Conditions map[string]bool
 }
 
 // noValue marks AWS::NoValue: the property is removed.
@@ -104,6 +107,20 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		return e.getAtt(fmt.Sprint(l[0]), fmt.Sprint(l[1]))
 	case "Fn::Sub":
 		return e.sub(arg)
+	case "Fn::If":
+		l, ok := arg.([]any)
+		if !ok || len(l) != 3 {
+			return nil, fmt.Errorf("!If takes [condition, value if true, value if false], got %v", arg)
+		}
+		name, _ := l[0].(string)
+		b, ok := e.Conditions[name]
+		if !ok {
+			return nil, fmt.Errorf("!If %v: there is no condition %q in the Conditions section%s", l[0], name, knownConds(e.Conditions))
+		}
+		if b {
+			return e.resolve(l[1])
+		}
+		return e.resolve(l[2])
 	case "Fn::Join":
 		l, ok := arg.([]any)
 		if !ok || len(l) != 2 {
@@ -156,7 +173,7 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("%s is not supported when running locally (supported: !Ref, !Sub, !GetAtt, !Join, !Select, !Split)", shortName(fn))
+	return nil, fmt.Errorf("%s is not supported when running locally (supported: !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If)", shortName(fn))
 }
 
 func shortName(fn string) string {

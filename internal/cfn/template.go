@@ -95,6 +95,11 @@ func (t *Template) validate() error {
 
 // recordLines remembers where resources and their properties start.
 func (t *Template) recordLines(doc *yaml.Node) {
+	if conds := mapValue(doc, "Conditions"); conds != nil {
+		for i := 0; i+1 < len(conds.Content); i += 2 {
+			t.lines["Conditions/"+conds.Content[i].Value] = conds.Content[i].Line
+		}
+	}
 	res := mapValue(doc, "Resources")
 	if res == nil {
 		return
@@ -129,14 +134,26 @@ func (t *Template) Line(path string) int {
 
 // Where names a place in the template for messages: "template.yaml:12".
 func (t *Template) Where(path string) string {
-	name := t.Name
-	if name == "" {
-		name = t.Path
+	return t.at("Resources/" + path)
+}
+
+// WhereCondition names the line of a condition of the Conditions section.
+func (t *Template) WhereCondition(name string) string {
+	return t.at("Conditions/" + name)
+}
+
+func (t *Template) at(key string) string {
+	if l := t.lines[key]; l > 0 {
+		return fmt.Sprintf("%s:%d", t.displayName(), l)
 	}
-	if l := t.Line(path); l > 0 {
-		return fmt.Sprintf("%s:%d", name, l)
+	return t.displayName()
+}
+
+func (t *Template) displayName() string {
+	if t.Name == "" {
+		return t.Path
 	}
-	return name
+	return t.Name
 }
 
 // Resources returns the resources sorted by logical id.

@@ -86,7 +86,7 @@ func decide(t *testing.T, role *Role, op string, req map[string]any) (msg string
 	for _, c := range r.Checks {
 		d = role.Evaluate(c.Action, c.Resource)
 		if !d.Allowed {
-			return DenialMessage(account, role.Name, "HelloWorldFunction", c.Action, c.Resource, d.ExplicitDeny), d
+			return DenialMessage(account, role.Name, "HelloWorldFunction", c.Action, c.Resource, d), d
 		}
 	}
 	return "", d
@@ -565,16 +565,99 @@ func TestParseDynamoDBElsewhere(t *testing.T) {
 func TestDenialMessage(t *testing.T) {
 	// The wording AWS sends, as learners see it in public bug reports.
 	got := DenialMessage("321831419467", "theme-park-backend-ThemeParkLambdaRole-APGEWB3D9EAH", "theme-park-ridetimes",
-		"dynamodb:PutItem", "arn:aws:dynamodb:us-west-2:321831419467:table/T", false)
+		"dynamodb:PutItem", "arn:aws:dynamodb:us-west-2:321831419467:table/T", Decision{})
 	want := "User: arn:aws:sts::321831419467:assumed-role/theme-park-backend-ThemeParkLambdaRole-APGEWB3D9EAH/theme-park-ridetimes" +
 		" is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-west-2:321831419467:table/T" +
 		" because no identity-based policy allows the dynamodb:PutItem action"
 	if got != want {
 		t.Errorf("implicit:\n got %q\nwant %q", got, want)
 	}
-	got = DenialMessage("1", "R", "F", "dynamodb:Scan", "*", true)
+	got = DenialMessage("1", "R", "F", "dynamodb:Scan", "*", Decision{ExplicitDeny: true, By: IdentityBased})
 	want = "User: arn:aws:sts::1:assumed-role/R/F is not authorized to perform: dynamodb:Scan on resource: * with an explicit deny in an identity-based policy"
 	if got != want {
 		t.Errorf("explicit:\n got %q\nwant %q", got, want)
+	}
+}
+
+func boundaryDenied(action, resource string) string {
+	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
+		action + " on resource: " + resource + " because no permissions boundary allows the " + action + " action"
+}
+
+func boundaryExplicit(action, resource string) string {
+	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
+		action + " on resource: " + resource + " with an explicit deny in a permissions boundary"
+}
+
+// A permissions boundary limits what the role's policies allow: allowed only
+// when both allow; an explicit Deny in either wins; the identity-based
+// policies are checked before the boundary, as in AWS's evaluation logic.
+func TestPermissionsBoundary(t *testing.T) {
+	item := map[string]any{"TableName": "dva-01-001-Table", "Item": map[string]any{"dt": map[string]any{"S": "x"}}}
+	tableReq := map[string]any{"TableName": "dva-01-001-Table"}
+	scanOnly := `{Statement: [{Effect: Allow, Action: [dynamodb:Scan, "logs:*"], Resource: "*"}]}`
+	putAndScan := allow("dynamodb:*", table)
+	tests := []struct {
+		name     string
+		policy   string
+		boundary string // YAML, a managed policy ARN, or "" for none
+		unknown  string // Role.BoundaryUnknown
+		op       string
+		req      map[string]any
+		want     string
+		by       string
+		matched  string
+	}{
+		{"no boundary: the policies decide", putAndScan, "", "", "PutItem", item, "", "", "p, statement 1"},
+		{"both allow", putAndScan, scanOnly, "", "Scan", tableReq, "", "", "p, statement 1"},
+		{"the boundary does not allow", putAndScan, scanOnly, "", "PutItem", item, boundaryDenied("dynamodb:PutItem", table), Boundary, ""},
+		{"the policies do not allow, the boundary does", allow("dynamodb:Scan", table), allow("dynamodb:*", "*"), "", "PutItem", item,
+			implicit("dynamodb:PutItem", table), IdentityBased, ""},
+		{"neither allows: the identity-based policies are named first", allow("dynamodb:Scan", table), scanOnly, "", "PutItem", item,
+			implicit("dynamodb:PutItem", table), IdentityBased, ""},
+		{"explicit deny in the boundary", putAndScan, `{Statement: [{Effect: Allow, Action: "*", Resource: "*"}, {Effect: Deny, Action: dynamodb:PutItem, Resource: "*"}]}`,
+			"", "PutItem", item, boundaryExplicit("dynamodb:PutItem", table), Boundary, "boundary, statement 2"},
+		{"explicit deny in the boundary wins over an implicit deny", allow("dynamodb:Scan", table), deny("dynamodb:PutItem", "*"), "", "PutItem", item,
+			boundaryExplicit("dynamodb:PutItem", table), Boundary, "boundary, statement 1"},
+		{"explicit deny in the policies is named before the boundary's", deny("dynamodb:PutItem", table), deny("dynamodb:PutItem", "*"), "", "PutItem", item,
+			explicit("dynamodb:PutItem", table), IdentityBased, "p, statement 1"},
+		{"an Allow with a Condition in the boundary grants nothing", putAndScan,
+			`{Statement: {Effect: Allow, Action: "dynamodb:*", Resource: "*", Condition: {StringEquals: {"aws:RequestedRegion": us-east-1}}}}`, "", "PutItem", item,
+			boundaryDenied("dynamodb:PutItem", table), Boundary, ""},
+		{"a managed policy as boundary", putAndScan, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess", "", "PutItem", item,
+			boundaryDenied("dynamodb:PutItem", table), Boundary, ""},
+		{"a managed policy as boundary allows what it grants", putAndScan, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess", "", "Scan", tableReq, "", "", "p, statement 1"},
+		{"a boundary that cannot be read denies everything", putAndScan, "", "arn:aws:iam::123456789012:policy/Elsewhere is not known offline", "Scan", tableReq,
+			boundaryDenied("dynamodb:Scan", table), Boundary, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role := &Role{Name: "FunctionRole", Policies: []Policy{mustPolicy(t, "p", tt.policy)}, BoundaryUnknown: tt.unknown}
+			switch {
+			case strings.HasPrefix(tt.boundary, "arn:"):
+				b := mustManaged(t, tt.boundary)
+				role.Boundary = &b
+			case tt.boundary != "":
+				b := mustPolicy(t, "boundary", tt.boundary)
+				role.Boundary = &b
+			}
+			msg, d := decide(t, role, tt.op, tt.req)
+			if msg != tt.want {
+				t.Errorf("message\n got: %q\nwant: %q", msg, tt.want)
+			}
+			if d.Allowed != (tt.want == "") || d.By != tt.by {
+				t.Errorf("Allowed = %v By = %q, want %v %q", d.Allowed, d.By, tt.want == "", tt.by)
+			}
+			got := ""
+			if d.Matched != nil {
+				got = d.Matched.Source
+			}
+			if got != tt.matched {
+				t.Errorf("deciding statement = %q, want %q", got, tt.matched)
+			}
+			if (d.BoundaryUnknown != "") != (tt.unknown != "") {
+				t.Errorf("BoundaryUnknown = %q, want %q", d.BoundaryUnknown, tt.unknown)
+			}
+		})
 	}
 }

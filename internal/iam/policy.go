@@ -3,9 +3,10 @@
 // does (HTTP 400 AccessDeniedException), so a missing permission shows up in the
 // workshop as it would on AWS.
 //
-// Only identity-based policies are evaluated (inline and managed policies of the
-// role). Conditions are not evaluated: a statement with a Condition grants nothing
-// and denies nothing, and is reported so the logs can say so.
+// The identity-based policies (inline and managed policies of the role) and the
+// role's permissions boundary are evaluated: a request is allowed only when both
+// allow it. Conditions are not evaluated: a statement with a Condition grants
+// nothing and denies nothing, and is reported so the logs can say so.
 package iam
 
 import (
@@ -41,15 +42,33 @@ type Policy struct {
 type Role struct {
 	Name, ARN string
 	Policies  []Policy
+	// Boundary is the role's permissions boundary (a managed policy), nil when
+	// it has none: the most its policies may grant.
+	Boundary *Policy
+	// BoundaryUnknown says why the role's permissions boundary cannot be read
+	// offline; the role is then allowed nothing (security fails closed).
+	BoundaryUnknown string
 }
+
+// The policy types AWS names in an AccessDeniedException.
+const (
+	IdentityBased = "identity-based policy"
+	Boundary      = "permissions boundary"
+)
 
 // Decision is the outcome of evaluating one action on one resource.
 type Decision struct {
 	Allowed      bool
 	ExplicitDeny bool
-	// Matched is the deciding statement: the Deny for an explicit deny, the Allow for
-	// an allow, nil for an implicit deny.
+	// By is the type of policy that denied the request (IdentityBased or
+	// Boundary); "" when allowed.
+	By string
+	// Matched is the deciding statement: the Deny for an explicit deny, the
+	// identity-based Allow for an allow, nil for an implicit deny.
 	Matched *Statement
+	// BoundaryUnknown is Role.BoundaryUnknown when the unreadable boundary
+	// decided the denial.
+	BoundaryUnknown string
 	// Skipped holds the statements whose action and resource match but which carry a
 	// Condition, which is not evaluated offline: an Allow then grants nothing and a
 	// Deny is ignored.
@@ -57,17 +76,49 @@ type Decision struct {
 }
 
 // Evaluate decides action (e.g. dynamodb:PutItem) on resource (an ARN or "*") as
-// IAM does with identity-based policies only: an explicit Deny wins, then an Allow,
-// else the request is implicitly denied. A nil role allows nothing.
+// IAM does for a role in its own account: an explicit Deny in the identity-based
+// policies or the permissions boundary wins; then the identity-based policies
+// must allow it, then the boundary (when the role has one) must allow it too;
+// else the request is implicitly denied by the first that does not. A nil role
+// allows nothing.
 func (r *Role) Evaluate(action, resource string) Decision {
-	var d Decision
 	if r == nil {
+		return Decision{By: IdentityBased}
+	}
+	d := evaluate(r.Policies, action, resource)
+	if d.ExplicitDeny {
+		d.By = IdentityBased
 		return d
 	}
+	var b Decision
+	switch {
+	case r.BoundaryUnknown != "":
+		b.BoundaryUnknown = r.BoundaryUnknown
+	case r.Boundary != nil:
+		b = evaluate([]Policy{*r.Boundary}, action, resource)
+	default:
+		b.Allowed = true // no boundary: identity-based policies alone decide
+	}
+	d.Skipped = append(d.Skipped, b.Skipped...)
+	switch {
+	case b.ExplicitDeny:
+		d.Allowed, d.ExplicitDeny, d.Matched, d.By = false, true, b.Matched, Boundary
+	case !d.Allowed:
+		d.By = IdentityBased
+	case !b.Allowed:
+		d.Allowed, d.Matched, d.By, d.BoundaryUnknown = false, nil, Boundary, b.BoundaryUnknown
+	}
+	return d
+}
+
+// evaluate decides with one set of policies: an explicit Deny wins, then an
+// Allow, else an implicit deny.
+func evaluate(policies []Policy, action, resource string) Decision {
+	var d Decision
 	var allow, deny *Statement
-	for i := range r.Policies {
-		for j := range r.Policies[i].Statements {
-			st := r.Policies[i].Statements[j]
+	for i := range policies {
+		for j := range policies[i].Statements {
+			st := policies[i].Statements[j]
 			if !st.appliesTo(action, resource) {
 				continue
 			}

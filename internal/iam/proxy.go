@@ -2,6 +2,7 @@ package iam
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -218,10 +219,20 @@ func (p *Proxy) record(function string, c Check, d Decision) {
 
 // deny answers as DynamoDB does and says why in the logs.
 func (p *Proxy) deny(w http.ResponseWriter, id Identity, c Check, d Decision) {
-	msg := DenialMessage(p.account, roleName(id), id.Function, c.Action, c.Resource, d.ExplicitDeny)
-	why := "no statement allows it; allow " + c.Action + " on " + c.Resource + " in the policies of its execution role, " + roleName(id)
-	if d.ExplicitDeny {
+	msg := DenialMessage(p.account, roleName(id), id.Function, c.Action, c.Resource, d)
+	var why string
+	switch {
+	case d.ExplicitDeny && d.By == Boundary:
+		why = "explicitly denied by " + d.Matched.Source + ", in the role's permissions boundary; an explicit Deny wins over any Allow"
+	case d.ExplicitDeny:
 		why = "explicitly denied by " + d.Matched.Source + "; an explicit Deny wins over any Allow"
+	case d.BoundaryUnknown != "":
+		why = "its permissions boundary cannot be read offline (" + d.BoundaryUnknown + "), so the role is allowed nothing here (fail closed)"
+	case d.By == Boundary:
+		why = "its policies allow it, but " + id.Role.Boundary.Name + " does not: a role may do only what both allow; allow " +
+			c.Action + " on " + c.Resource + " in the boundary too, or do without it"
+	default:
+		why = "no statement allows it; allow " + c.Action + " on " + c.Resource + " in the policies of its execution role, " + roleName(id)
 	}
 	var notes []string
 	for _, s := range d.Skipped {
@@ -272,14 +283,21 @@ func (p *Proxy) logf(format string, args ...any) {
 //	User: arn:aws:sts::123456789012:assumed-role/R/F is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/T because no identity-based policy allows the dynamodb:PutItem action
 //
 // and, for an explicit deny, "... on resource: ARN with an explicit deny in an
-// identity-based policy".
-func DenialMessage(account, roleName, session, action, resource string, explicit bool) string {
+// identity-based policy"; a permissions boundary is named the same way ("because
+// no permissions boundary allows the ... action", "with an explicit deny in a
+// permissions boundary"), as in AWS's "Troubleshoot access denied error messages".
+func DenialMessage(account, roleName, session, action, resource string, d Decision) string {
 	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/%s/%s is not authorized to perform: %s on resource: %s",
 		account, roleName, session, action, resource)
-	if explicit {
-		return msg + " with an explicit deny in an identity-based policy"
+	by := cmp.Or(d.By, IdentityBased)
+	if d.ExplicitDeny {
+		article := "an"
+		if by == Boundary {
+			article = "a"
+		}
+		return msg + " with an explicit deny in " + article + " " + by
 	}
-	return msg + " because no identity-based policy allows the " + action + " action"
+	return msg + " because no " + by + " allows the " + action + " action"
 }
 
 // credentialKey returns the access key id of a SigV4 Authorization header:

@@ -80,7 +80,8 @@ type env struct {
 	inited bool        // the runtime asked for an event at least once
 	cur    *invocation // the event last handed out
 	sink   *logBuf     // where the function's output goes; nil: straight to Config.Logs
-	memMB  int
+	memMB  int         // peak resident memory seen, in MB
+	oom    bool        // killed for using more than MemorySize
 }
 
 type outcome int
@@ -428,22 +429,4 @@ func (e *env) exitMessage() string {
 	default:
 		return "Runtime exited with error: " + e.exitErr.Error()
 	}
-}
-
-// peakMemoryMB is the process's peak resident memory (VmHWM) where /proc
-// has it, else the last value seen.
-func (e *env) peakMemoryMB() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.cmd.Process.Pid))
-	if err != nil {
-		return e.memMB
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if err == nil && kb > 0 {
-				e.memMB = (kb + 1023) / 1024
-			}
-		}
-	}
-	return e.memMB
 }

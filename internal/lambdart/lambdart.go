@@ -1,7 +1,7 @@
 // Package lambdart is a small local AWS Lambda: it runs a function's Go
 // `bootstrap` executable through the Lambda Runtime API
 // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html), keeps the
-// process warm between invocations, enforces the timeout, reports crashes as
+// process warm between invocations, enforces the timeout and MemorySize, reports crashes as
 // Lambda does and writes CloudWatch-like logs (START, END, REPORT).
 package lambdart
 
@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ type Config struct {
 	Name           string            // AWS_LAMBDA_FUNCTION_NAME
 	Bootstrap      string            // path of the executable built for this machine
 	Handler        string            // _HANDLER (e.g. "bootstrap")
-	MemoryMB       int               // default 128
+	MemoryMB       int               // default 128; a limit where /proc is readable (Linux): past it, Runtime.OutOfMemory
 	Timeout        time.Duration     // default 3s, enforced
 	Region         string            // AWS_REGION and AWS_DEFAULT_REGION (default us-east-1)
 	AccountID      string            // default 123456789012
@@ -94,6 +95,10 @@ func Start(cfg Config) (*Function, error) {
 	cfg.Logs = cmp.Or[io.Writer](cfg.Logs, io.Discard)
 	cfg.MaxConcurrency = cmp.Or(max(cfg.MaxConcurrency, 0), 4)
 	cfg.Env = maps.Clone(cfg.Env) // the caller may reuse its map
+	if !memoryEnforced() {
+		fmt.Fprintf(cfg.Logs, "lambda function %s: MemorySize (%d MB) is not enforced on %s: this platform has no /proc to read the function's memory from; on AWS a function that uses more is stopped (Runtime.OutOfMemory)\n",
+			cfg.Name, cfg.MemoryMB, runtime.GOOS)
+	}
 	return &Function{
 		cfg:     cfg,
 		abs:     abs,
@@ -153,7 +158,11 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) (*Result, error) 
 	e.setSink(b)
 	start := time.Now()
 	inv.deadline = start.Add(f.cfg.Timeout)
+	stopWatch := e.watchMemory()
 	out := e.run(ctx, inv)
+	if stopWatch() {
+		out = exited // killed for its memory, whatever else happened
+	}
 	r.duration = time.Since(start)
 	r.memMB = e.peakMemoryMB()
 	if out == warm {
@@ -174,6 +183,13 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) (*Result, error) 
 	case out == timedOut && !inv.isAnswered():
 		r.timedOut = true
 		r.fail("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.cfg.Timeout.Seconds()))
+	case out == exited && e.outOfMemory():
+		// The kernel kills the process at once: any answer it posted is lost.
+		msg := e.exitMessage()
+		b.add("RequestId: %s Error: %s", inv.id, msg)
+		b.add("Runtime.OutOfMemory")
+		r.fail("Runtime.OutOfMemory", fmt.Sprintf("RequestId: %s Error: %s", inv.id, msg))
+		r.errType = "Runtime.OutOfMemory"
 	case out == exited:
 		msg := e.exitMessage()
 		b.add("RequestId: %s Error: %s", inv.id, msg)
@@ -207,9 +223,14 @@ func (f *Function) coldStart(ctx context.Context, b *logBuf, r *report) (*env, e
 	}
 	timer := time.NewTimer(initTimeout)
 	defer timer.Stop()
+	stopWatch := e.watchMemory()
 	var status, errType string
 	select {
 	case <-e.ready:
+		if stopWatch() {
+			status, errType = "error", "Runtime.OutOfMemory"
+			break
+		}
 		r.initDur = time.Since(t0)
 		e.flush() // output printed during init comes before START
 		return e, nil
@@ -218,6 +239,10 @@ func (f *Function) coldStart(ctx context.Context, b *logBuf, r *report) (*env, e
 		r.payload, r.failed = ie.payload, true
 	case <-e.exited:
 		status, errType = "error", "Runtime.ExitError"
+		if stopWatch() {
+			errType = "Runtime.OutOfMemory"
+			break
+		}
 		select {
 		case ie := <-e.initErr: // it posted an init error, then exited
 			errType = ie.errType
@@ -227,9 +252,11 @@ func (f *Function) coldStart(ctx context.Context, b *logBuf, r *report) (*env, e
 	case <-timer.C:
 		status, errType = "timeout", "Sandbox.Timedout"
 	case <-ctx.Done():
+		stopWatch()
 		e.teardown()
 		return nil, fmt.Errorf("invoke %s: waiting for the function to initialize: %w", f.cfg.Name, ctx.Err())
 	}
+	stopWatch() // idempotent after the cases that stopped it
 	r.initDur = time.Since(t0)
 	r.memMB = e.peakMemoryMB()
 	e.teardown()
@@ -239,11 +266,14 @@ func (f *Function) coldStart(ctx context.Context, b *logBuf, r *report) (*env, e
 	b.add("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s\tError Type: %s", ms(r.initDur), status, errType)
 	b.add("START RequestId: %s Version: $LATEST", r.inv.id)
 	switch errType {
-	case "Runtime.ExitError":
+	case "Runtime.ExitError", "Runtime.OutOfMemory":
 		msg := e.exitMessage()
 		b.add("RequestId: %s Error: %s", r.inv.id, msg)
-		b.add("Runtime.ExitError")
+		b.add("%s", errType)
 		r.fail(errType, fmt.Sprintf("RequestId: %s Error: %s", r.inv.id, msg))
+		if errType == "Runtime.OutOfMemory" {
+			r.errType = errType
+		}
 	case "Sandbox.Timedout":
 		r.fail(errType, fmt.Sprintf("RequestId: %s Error: Init phase timed out after %.2f seconds", r.inv.id, initTimeout.Seconds()))
 	}
@@ -256,6 +286,7 @@ type report struct {
 	payload  []byte
 	failed   bool
 	timedOut bool
+	errType  string // shown in the REPORT line (Runtime.OutOfMemory)
 	duration time.Duration
 	initDur  time.Duration
 	memMB    int
@@ -279,6 +310,9 @@ func (f *Function) finish(b *logBuf, r *report) *Result {
 	}
 	if r.timedOut {
 		line += "\tStatus: timeout"
+	}
+	if r.errType != "" {
+		line += "\tStatus: error\tError Type: " + r.errType
 	}
 	b.add("%s", line)
 	if r.timedOut {

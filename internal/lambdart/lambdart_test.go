@@ -627,3 +627,77 @@ func TestRuntimeAPI(t *testing.T) {
 	}
 	e.teardown()
 }
+
+func TestMemorySize(t *testing.T) {
+	if !memoryEnforced() {
+		t.Skip("MemorySize is not enforced on this platform (no /proc)")
+	}
+	maxUsed := regexp.MustCompile(`Memory Size: (\d+) MB\tMax Memory Used: (\d+) MB`)
+	tests := []struct {
+		name     string
+		memoryMB int
+		allocMB  int
+		oom      bool
+	}{
+		{name: "400 MB touched at 128 MB", memoryMB: 128, allocMB: 400, oom: true},
+		{name: "50 MB touched at 256 MB", memoryMB: 256, allocMB: 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, Config{MemoryMB: tt.memoryMB, Timeout: 20 * time.Second})
+			before := decode(t, invoke(t, f, `{"mode":"echo"}`))
+			res := invoke(t, f, fmt.Sprintf(`{"mode":"alloc","n":%d}`, tt.allocMB))
+			m := maxUsed.FindStringSubmatch(res.Log)
+			if m == nil {
+				t.Fatalf("no REPORT line with Max Memory Used:\n%s", res.Log)
+			}
+			used, _ := strconv.Atoi(m[2])
+			after := decode(t, invoke(t, f, `{"mode":"echo"}`))
+			if !tt.oom {
+				decode(t, res)
+				if used < tt.allocMB || used >= tt.memoryMB {
+					t.Errorf("Max Memory Used = %d MB, want between %d and %d", used, tt.allocMB, tt.memoryMB)
+				}
+				if after.PID != before.PID {
+					t.Errorf("the environment was replaced after a function within its memory")
+				}
+				return
+			}
+			e := decodeError(t, res)
+			wantMsg := "RequestId: " + res.RequestID + " Error: Runtime exited with error: signal: killed"
+			if e.Type != "Runtime.OutOfMemory" || e.Message != wantMsg {
+				t.Errorf("error = %+v, want Runtime.OutOfMemory %q", e, wantMsg)
+			}
+			if used != tt.memoryMB {
+				t.Errorf("Max Memory Used = %d MB, want the limit %d MB", used, tt.memoryMB)
+			}
+			for _, w := range []string{wantMsg + "\nRuntime.OutOfMemory\nEND RequestId: ", "\tStatus: error\tError Type: Runtime.OutOfMemory\n"} {
+				if !strings.Contains(res.Log, w) {
+					t.Errorf("log lacks %q:\n%s", w, res.Log)
+				}
+			}
+			if after.PID == before.PID {
+				t.Errorf("the environment that ran out of memory served the next invocation")
+			}
+		})
+	}
+}
+
+// An init phase that touches more than MemorySize is stopped as Lambda stops it.
+func TestInitOutOfMemory(t *testing.T) {
+	if !memoryEnforced() {
+		t.Skip("MemorySize is not enforced on this platform (no /proc)")
+	}
+	f := start(t, Config{MemoryMB: 128, Env: map[string]string{"FN_INIT": "alloc"}})
+	res := invoke(t, f, `{"mode":"echo"}`)
+	e := decodeError(t, res)
+	want := "RequestId: " + res.RequestID + " Error: Runtime exited with error: signal: killed"
+	if e.Type != "Runtime.OutOfMemory" || e.Message != want {
+		t.Errorf("error = %+v, want Runtime.OutOfMemory %q", e, want)
+	}
+	for _, w := range []string{"\tPhase: init\tStatus: error\tError Type: Runtime.OutOfMemory\n", want + "\nRuntime.OutOfMemory\n", "Max Memory Used: 128 MB"} {
+		if !strings.Contains(res.Log, w) {
+			t.Errorf("log lacks %q:\n%s", w, res.Log)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func readString(t *testing.T, src string) (*App, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Read(tpl)
+	return Read(tpl, Deployment{})
 }
 
 // Api events go to the API their RestApiId names, or to SAM's implicit

@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -44,23 +45,9 @@ func (d Deployment) withDefaults() Deployment {
 // the names CloudFormation would give (the Name property when set, else STACK-ID).
 func (a *App) Env(d Deployment) (*cfn.Env, error) {
 	d = d.withDefaults()
-	params := a.Template.ParamDefaults()
-	for k, v := range d.Params {
-		if _, ok := params[k]; !ok {
-			return nil, fmt.Errorf("%s: there is no parameter %s to set (Parameters has %s)", a.Template.Where(""), k, strings.Join(slices.Sorted(maps.Keys(params)), ", "))
-		}
-		params[k] = v
-	}
-	for k, v := range params {
-		if v == "" {
-			if _, overridden := d.Params[k]; !overridden {
-				return nil, fmt.Errorf("%s: parameter %s has no Default: give it one so the app can run locally", a.Template.Where(""), k)
-			}
-		}
-	}
-	env := &cfn.Env{
-		Region: d.Region, AccountID: d.AccountID, StackName: d.StackName, Params: params,
-		Refs: map[string]string{}, Attrs: map[string]map[string]string{},
+	env, err := d.baseEnv(a.Template)
+	if err != nil {
+		return nil, err
 	}
 	arn := func(service, rest string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, d.Region, d.AccountID, rest)
@@ -105,6 +92,19 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 			}
 			env.Refs[r.ID] = n
 			env.Attrs[r.ID] = map[string]string{"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", d.AccountID, n), "RoleId": "AROALOCAL" + strings.ToUpper(r.ID)}
+		case TypeManagedPolicy:
+			// Ref and PolicyArn are the ARN: arn:aws:iam::ACCOUNT:policy/PATH/NAME.
+			n, err := name("ManagedPolicyName")
+			if err != nil {
+				return nil, err
+			}
+			path, _ := r.Properties["Path"].(string)
+			path = strings.TrimSuffix(strings.TrimPrefix(cmp.Or(path, "/"), "/"), "/")
+			if path != "" {
+				path += "/"
+			}
+			env.Refs[r.ID] = fmt.Sprintf("arn:aws:iam::%s:policy/%s%s", d.AccountID, path, n)
+			env.Attrs[r.ID] = map[string]string{"PolicyArn": env.Refs[r.ID]}
 		case TypeApi, "AWS::ApiGateway::RestApi":
 			env.Refs[r.ID] = LocalAPIID
 			env.Attrs[r.ID] = map[string]string{"RootResourceId": "root"}
@@ -126,5 +126,36 @@ func (a *App) Env(d Deployment) (*cfn.Env, error) {
 			env.Attrs[api.ID] = map[string]string{"ApiEndpoint": fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", LocalHTTPAPIID, d.Region)}
 		}
 	}
+	return env, nil
+}
+
+// baseEnv is what the template's parameters and conditions resolve with: the
+// parameters (defaults, then d's overrides), the pseudo parameters and the
+// conditions' values; no resource yet.
+func (d Deployment) baseEnv(t *cfn.Template) (*cfn.Env, error) {
+	d = d.withDefaults()
+	params := t.ParamDefaults()
+	for k, v := range d.Params {
+		if _, ok := params[k]; !ok {
+			return nil, fmt.Errorf("%s: there is no parameter %s to set (Parameters has %s)", t.Where(""), k, strings.Join(slices.Sorted(maps.Keys(params)), ", "))
+		}
+		params[k] = v
+	}
+	for k, v := range params {
+		if v == "" {
+			if _, overridden := d.Params[k]; !overridden {
+				return nil, fmt.Errorf("%s: parameter %s has no Default: give it one so the app can run locally", t.Where(""), k)
+			}
+		}
+	}
+	env := &cfn.Env{
+		Region: d.Region, AccountID: d.AccountID, StackName: d.StackName, Params: params,
+		Refs: map[string]string{}, Attrs: map[string]map[string]string{},
+	}
+	conds, err := env.EvalConditions(t)
+	if err != nil {
+		return nil, err
+	}
+	env.Conditions = conds
 	return env, nil
 }

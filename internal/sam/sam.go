@@ -12,6 +12,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
@@ -19,12 +20,13 @@ import (
 
 // Resource types the workshop uses.
 const (
-	TypeFunction    = "AWS::Serverless::Function"
-	TypeSimpleTable = "AWS::Serverless::SimpleTable"
-	TypeTable       = "AWS::DynamoDB::Table"
-	TypeRole        = "AWS::IAM::Role"
-	TypeApi         = "AWS::Serverless::Api"
-	TypeHttpApi     = "AWS::Serverless::HttpApi"
+	TypeFunction      = "AWS::Serverless::Function"
+	TypeSimpleTable   = "AWS::Serverless::SimpleTable"
+	TypeTable         = "AWS::DynamoDB::Table"
+	TypeRole          = "AWS::IAM::Role"
+	TypeApi           = "AWS::Serverless::Api"
+	TypeHttpApi       = "AWS::Serverless::HttpApi"
+	TypeManagedPolicy = "AWS::IAM::ManagedPolicy"
 )
 
 // The APIs SAM creates for events that name none.
@@ -88,8 +90,18 @@ type Table struct {
 	Properties map[string]any // AWS::DynamoDB::Table properties, intrinsics unresolved
 }
 
-// Read reads the app from a parsed template.
-func Read(t *cfn.Template) (*App, error) {
+// Read reads the app that t deploys with d's parameters: its Conditions
+// are evaluated first, and t's document keeps only what CloudFormation would
+// create (resources with a false Condition removed, every Fn::If replaced by
+// its chosen branch).
+func Read(t *cfn.Template, d Deployment) (*App, error) {
+	env, err := d.baseEnv(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.ApplyConditions(env.Conditions); err != nil {
+		return nil, err
+	}
 	app := &App{Template: t, Dir: filepath.Dir(t.Path)}
 	if abs, err := filepath.Abs(app.Dir); err == nil {
 		app.Dir = abs
@@ -113,7 +125,7 @@ func Read(t *cfn.Template) (*App, error) {
 	for _, r := range t.Resources() {
 		switch r.Type {
 		case TypeFunction:
-			fn, routes, err := readFunction(app.Dir, t, r, gm)
+			fn, routes, err := readFunction(app.Dir, t, r, gm, env)
 			if err != nil {
 				return nil, err
 			}
@@ -178,9 +190,22 @@ func (a *App) Function(id string) (Function, bool) {
 	return Function{}, false
 }
 
-func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[string]any) (Function, []Route, error) {
+func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[string]any, env *cfn.Env) (Function, []Route, error) {
 	props := merge(globals, r.Properties)
 	fn := Function{ID: r.ID, Properties: props, Arch: "x86_64", MemoryMB: 128, TimeoutSec: 3}
+	// What the build and the runtime read before anything is deployed may
+	// use parameters (!Ref Size), never be skipped for being one.
+	for _, key := range []string{"CodeUri", "Runtime", "Handler", "Architectures", "MemorySize", "Timeout"} {
+		v, ok := props[key]
+		if !ok {
+			continue
+		}
+		res, err := env.Resolve(v)
+		if err != nil {
+			return fn, nil, fmt.Errorf("%s: resource %s: property %s: %w", t.Where(r.ID+"/Properties/"+key), r.ID, key, err)
+		}
+		props[key] = res
+	}
 	fn.Runtime, _ = props["Runtime"].(string)
 	fn.Handler, _ = props["Handler"].(string)
 	fn.BuildMethod, _ = r.Metadata["BuildMethod"].(string)
@@ -192,12 +217,19 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 	if archs, ok := props["Architectures"].([]any); ok && len(archs) > 0 {
 		fn.Arch = fmt.Sprint(archs[0])
 	}
-	if m, ok := number(props["MemorySize"]); ok {
-		fn.MemoryMB = int(m)
+	memory, timeout := float64(fn.MemoryMB), fn.TimeoutSec
+	for key, dst := range map[string]*float64{"MemorySize": &memory, "Timeout": &timeout} {
+		v, present := props[key]
+		if !present {
+			continue
+		}
+		n, ok := number(v)
+		if !ok {
+			return fn, nil, fmt.Errorf("%s: resource %s: property %s must be a number, got %v", t.Where(r.ID+"/Properties/"+key), r.ID, key, v)
+		}
+		*dst = n
 	}
-	if s, ok := number(props["Timeout"]); ok {
-		fn.TimeoutSec = s
-	}
+	fn.MemoryMB, fn.TimeoutSec = int(memory), timeout
 	events, _ := props["Events"].(map[string]any)
 	var routes []Route
 	for _, name := range slices.Sorted(maps.Keys(events)) {
@@ -247,6 +279,9 @@ func number(v any) (float64, bool) {
 		return float64(n), true
 	case float64:
 		return n, true
+	case string: // a Number parameter's value
+		f, err := strconv.ParseFloat(n, 64)
+		return f, err == nil
 	}
 	return 0, false
 }

@@ -20,7 +20,7 @@ func readApp(t *testing.T) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := Read(tpl)
+	app, err := Read(tpl, Deployment{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,4 +167,99 @@ func normalize(v any) any {
 		return float64(c)
 	}
 	return v
+}
+
+// TestConditions reads a template whose resources and properties depend on
+// a parameter, with its default and with an override: what CloudFormation
+// would not create is not read, and each !If takes its chosen branch.
+func TestConditions(t *testing.T) {
+	tests := []struct {
+		name      string
+		params    map[string]string
+		functions []string
+		routes    []string
+		tables    int
+		memory    int
+		timeout   float64
+		vars      map[string]any
+	}{
+		{name: "defaults", functions: []string{"HelloFunction"}, routes: []string{"GET /hello"}, memory: 256, timeout: 3,
+			vars: map[string]any{"STAGE": "development", "DEBUG": "1", "TABLE_NAME": "none"}},
+		{name: "Stage=prod", params: map[string]string{"Stage": "prod"}, functions: []string{"HelloFunction", "ProdOnlyFunction"},
+			routes: []string{"GET /hello", "GET /prod-only"}, tables: 1, memory: 1024, timeout: 10,
+			vars: map[string]any{"STAGE": "production", "TABLE_NAME": "sam-app-ProdTable"}},
+		{name: "Memory=512", params: map[string]string{"Memory": "512"}, functions: []string{"HelloFunction"}, routes: []string{"GET /hello"}, memory: 512, timeout: 3,
+			vars: map[string]any{"STAGE": "development", "DEBUG": "1", "TABLE_NAME": "none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl, err := cfn.Load("testdata/conditions.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := Deployment{Params: tt.params}
+			app, err := Read(tpl, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fns, routes []string
+			for _, f := range app.Functions {
+				fns = append(fns, f.ID)
+			}
+			for _, r := range app.Routes {
+				routes = append(routes, r.Method+" "+r.Path)
+			}
+			if !reflect.DeepEqual(fns, tt.functions) || !reflect.DeepEqual(routes, tt.routes) || len(app.Tables) != tt.tables {
+				t.Errorf("functions %v routes %v tables %d, want %v %v %d", fns, routes, len(app.Tables), tt.functions, tt.routes, tt.tables)
+			}
+			hello, _ := app.Function("HelloFunction")
+			if hello.MemoryMB != tt.memory || hello.TimeoutSec != tt.timeout {
+				t.Errorf("MemoryMB %d Timeout %v, want %d %v", hello.MemoryMB, hello.TimeoutSec, tt.memory, tt.timeout)
+			}
+			env, err := app.Env(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vars, err := env.Resolve(hello.Properties["Environment"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := cfn.Lookup(vars, "Variables"); !reflect.DeepEqual(got, tt.vars) {
+				t.Errorf("variables = %v, want %v", got, tt.vars)
+			}
+		})
+	}
+}
+
+// A condition that cannot be evaluated stops the reading with the file, the
+// line, the resource and the property.
+func TestConditionRefused(t *testing.T) {
+	tests := []struct{ name, from, to, want string }{
+		{"unknown condition in an environment variable", "STAGE: !If [IsProd,", "STAGE: !If [IsPrd,",
+			`conditions.yaml:26: resource HelloFunction: property Environment: !If IsPrd: there is no condition "IsPrd" in the Conditions section (it has IsProd)`},
+		{"MemorySize that is not a number", "MemorySize: !If [IsProd, 1024, !Ref Memory]", "MemorySize: !If [IsProd, 1024, lots]",
+			"conditions.yaml:25: resource HelloFunction: property MemorySize must be a number, got lots"},
+		{"MemorySize from a resource", "MemorySize: !If [IsProd, 1024, !Ref Memory]", "MemorySize: !Ref ProdTable",
+			`conditions.yaml:25: resource HelloFunction: property MemorySize: !Ref ProdTable: there is no parameter or resource named "ProdTable"`},
+	}
+	src, err := os.ReadFile("testdata/conditions.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(src), tt.from, tt.to, 1)
+			if text == string(src) {
+				t.Fatalf("%q is not in the template", tt.from)
+			}
+			tpl, err := cfn.Parse("conditions.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Read(tpl, Deployment{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
 }

@@ -60,9 +60,15 @@ func Roles(ctx context.Context, app *sam.App, env *cfn.Env) (roles map[string]*i
 			return nil, nil, fmt.Errorf("the SAM translation has no Role for %s", fn.ID)
 		default:
 			role, err = implicitRole(fn, env, &notes)
+			if err == nil {
+				err = setBoundary(role, resources, fn.Properties["PermissionsBoundary"], env)
+			}
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: resource %s: execution role: %w", app.Template.Where(fn.ID), fn.ID, err)
+		}
+		if role.BoundaryUnknown != "" {
+			notes = append(notes, fmt.Sprintf("IAM: the execution role of %s has a permissions boundary that cannot be read offline (%s): the function is allowed nothing on DynamoDB here (fail closed); use an AWS::IAM::ManagedPolicy of the template or a managed policy known offline", fn.ID, role.BoundaryUnknown))
 		}
 		roles[fn.ID] = role
 	}
@@ -114,10 +120,13 @@ func readRole(resources map[string]any, id string, env *cfn.Env) (*iam.Role, err
 		}
 		role.Policies = append(role.Policies, pol)
 	}
+	if err := setBoundary(role, resources, pm["PermissionsBoundary"], env); err != nil {
+		return nil, fmt.Errorf("role %s: %w", id, err)
+	}
 	// AWS::IAM::Policy resources that name this role in Roles.
 	for _, pid := range slices.Sorted(maps.Keys(resources)) {
 		res, _ := resources[pid].(map[string]any)
-		if res["Type"] != "AWS::IAM::Policy" {
+		if res["Type"] != "AWS::IAM::Policy" || !created(res, env) {
 			continue
 		}
 		rp, _ := res["Properties"].(map[string]any)
@@ -205,4 +214,51 @@ func firstKey(m map[string]any) string {
 		return k
 	}
 	return ""
+}
+
+// setBoundary reads a role's PermissionsBoundary (raw, as written): the ARN of
+// an AWS::IAM::ManagedPolicy of the template (usually !Ref Boundary) or of a
+// managed policy known offline. A boundary that cannot be read is kept as
+// Role.BoundaryUnknown, and the role is then allowed nothing: what cannot be
+// evaluated is denied.
+func setBoundary(role *iam.Role, resources map[string]any, raw any, env *cfn.Env) error {
+	if raw == nil {
+		return nil
+	}
+	arn, err := env.ResolveString(raw)
+	if err != nil {
+		role.BoundaryUnknown = fmt.Sprintf("PermissionsBoundary %v does not resolve: %v", raw, err)
+		return nil
+	}
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
+		res, _ := resources[id].(map[string]any)
+		if res["Type"] != sam.TypeManagedPolicy || env.Refs[id] != arn || !created(res, env) {
+			continue
+		}
+		rp, _ := res["Properties"].(map[string]any)
+		doc, err := env.Resolve(rp["PolicyDocument"])
+		if err != nil {
+			return fmt.Errorf("permissions boundary %s: %w", id, err)
+		}
+		pol, err := iam.ParsePolicy("permissions boundary "+id, doc)
+		if err != nil {
+			return err
+		}
+		role.Boundary = &pol
+		return nil
+	}
+	if pol, ok := iam.Managed(arn); ok {
+		pol.Name = "permissions boundary " + pol.Name
+		role.Boundary = &pol
+		return nil
+	}
+	role.BoundaryUnknown = arn + " is neither an AWS::IAM::ManagedPolicy of this template nor a managed policy known offline"
+	return nil
+}
+
+// created reports whether CloudFormation creates the resource: the SAM
+// translation keeps resources whose Condition is false.
+func created(res map[string]any, env *cfn.Env) bool {
+	name, ok := res["Condition"].(string)
+	return !ok || env.Conditions[name]
 }

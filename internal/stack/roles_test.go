@@ -34,7 +34,7 @@ func TestRoles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := sam.Read(tpl)
+			app, err := sam.Read(tpl, sam.Deployment{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,6 +58,11 @@ func TestRoles(t *testing.T) {
 				{"Implicit", "logs:CreateLogStream", true},
 				// The CRUD policy template: expanded by the translator, unknown without it.
 				{"Implicit", "dynamodb:DeleteItem", withTranslator},
+				// A managed policy as permissions boundary: both must allow.
+				{"Bounded", "dynamodb:Scan", true},
+				{"Bounded", "dynamodb:PutItem", false},
+				// A boundary that cannot be read offline: nothing is allowed.
+				{"UnknownBoundary", "dynamodb:Scan", false},
 			}
 			for _, tt := range tests {
 				r, ok := roles[tt.fn]
@@ -79,7 +84,10 @@ func TestRoles(t *testing.T) {
 				t.Errorf("a role outside the template cannot be known, yet Outside has one")
 			}
 			joined := strings.Join(notes, "\n")
-			for _, want := range []string{"Outside uses the role arn:aws:iam::123456789012:role/elsewhere"} {
+			for _, want := range []string{
+				"Outside uses the role arn:aws:iam::123456789012:role/elsewhere",
+				"the execution role of UnknownBoundary has a permissions boundary that cannot be read offline (arn:aws:iam::123456789012:policy/Elsewhere is neither",
+			} {
 				if !strings.Contains(joined, want) {
 					t.Errorf("notes lack %q:\n%s", want, joined)
 				}

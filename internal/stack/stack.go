@@ -78,7 +78,7 @@ func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
 		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
 	}
 	t.Name = DisplayPath(path)
-	app, err := sam.Read(t)
+	app, err := sam.Read(t, d)
 	if err != nil {
 		return nil, nil, err
 	}

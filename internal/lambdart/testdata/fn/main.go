@@ -20,7 +20,7 @@ import (
 type event struct {
 	Mode string `json:"mode"`
 	Dir  string `json:"dir"`  // barrier: where environments meet
-	N    int    `json:"n"`    // barrier: how many must meet; exit: the status
+	N    int    `json:"n"`    // barrier: how many must meet; exit: the status; alloc: MB
 	Text string `json:"text"` // echo
 }
 
@@ -33,6 +33,9 @@ type reply struct {
 	Request  string            `json:"request,omitempty"`
 	Deadline int64             `json:"deadline,omitempty"`
 }
+
+// kept holds what mode alloc allocated.
+var kept [][]byte
 
 func handle(ctx context.Context, ev event) (reply, error) {
 	r := reply{PID: os.Getpid()}
@@ -52,6 +55,16 @@ func handle(ctx context.Context, ev event) (reply, error) {
 		os.Exit(ev.N)
 	case "sleep":
 		time.Sleep(time.Minute)
+	case "alloc":
+		// Allocate N MB and touch every page, as a handler that loads a
+		// big file would; keep it reachable.
+		for range ev.N {
+			b := make([]byte, 1<<20)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = 1
+			}
+			kept = append(kept, b)
+		}
 	case "env":
 		r.Env = map[string]string{}
 		for _, kv := range os.Environ() {
@@ -103,6 +116,10 @@ func main() {
 		time.Sleep(time.Minute) // Lambda stops the environment
 	case "hang":
 		time.Sleep(time.Minute)
+	case "alloc":
+		if _, err := handle(context.Background(), event{Mode: "alloc", N: 300}); err != nil {
+			log.Fatal(err)
+		}
 	}
 	lambda.Start(handle)
 }
