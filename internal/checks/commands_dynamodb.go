@@ -151,7 +151,7 @@ func runStoredTime(ts *testscript.TestScript, st *state, in input) {
 	now := time.Now().UTC()
 	from, to := st.deployedAt.UTC().Truncate(time.Second).Add(-storedTimeSlack), now.Add(storedTimeSlack)
 	var nearest string
-	var off time.Duration // how far nearest is outside [from, to]
+	var off, fromNow time.Duration // how far nearest is outside [from, to], and from now
 	parsed := 0
 	for _, item := range items {
 		v, ok := item[attr].(string)
@@ -176,7 +176,7 @@ func runStoredTime(ts *testscript.TestScript, st *state, in input) {
 			return
 		}
 		if nearest == "" || d.Abs() < off.Abs() {
-			nearest, off = v, d
+			nearest, off, fromNow = v, d, t.Sub(now)
 		}
 	}
 	switch {
@@ -188,11 +188,15 @@ func runStoredTime(ts *testscript.TestScript, st *state, in input) {
 			st.code(), name, id, attr, layout, cut(string(b), 120))
 	}
 	dir := "ahead of"
-	if off < 0 {
+	if fromNow < 0 {
 		dir = "behind"
 	}
+	fromNow = fromNow.Abs().Round(time.Second)
+	if fromNow >= time.Minute { // a zone's offset: whole minutes read better
+		fromNow = fromNow.Round(time.Minute)
+	}
 	st.fail(ts, "%s: table %s (resource %s) holds %s %q, %s %s the stack's clock in UTC (%s); expected the access time in UTC: Lambda's clock is UTC, store time.Now().UTC(), not a time in another zone.",
-		st.code(), name, id, attr, nearest, off.Abs().Round(time.Second), dir, now.Format(layout))
+		st.code(), name, id, attr, nearest, fromNow, dir, now.Format(layout))
 }
 
 // code names the Go code of the deployed functions, for messages about what it does.

@@ -39,20 +39,19 @@ func newDeployment() sam.Deployment {
 // written out by hand where an intrinsic belongs. "" when it holds none.
 func (st *state) writtenOut(got string) string {
 	d := st.deployment
-	var defaults []string
+	var notes []string
 	if app, _, err := stack.Load(st.target.Dir, sam.Deployment{}); err == nil {
 		if def := app.Template.ParamDefaults()["Prefix"]; def != "" && def != d.Params["Prefix"] && strings.Contains(got, def) {
-			defaults = append(defaults, "the Prefix "+def)
+			notes = append(notes, def+" is the default Prefix, written out by hand: build names with !Sub ${Prefix}-… and pass them with !Ref")
 		}
 	}
 	if d.Region != sam.DefaultRegion && strings.Contains(got, sam.DefaultRegion) {
-		defaults = append(defaults, "the region "+sam.DefaultRegion)
+		notes = append(notes, sam.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
 	}
-	if len(defaults) == 0 {
+	if len(notes) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" It holds %s, written out by hand: deployed with Prefix %s in %s, a name must follow them (!Ref, !GetAtt, !Sub ${Prefix}-..., ${AWS::Region}).",
-		strings.Join(defaults, " and "), d.Params["Prefix"], d.Region)
+	return " " + strings.Join(notes, "; ") + "."
 }
 
 // otherRegion says, first in any failure once the app runs, that a function
