@@ -177,17 +177,17 @@ type state struct {
 
 	analysis *samtools.Result
 
+	unset     map[string][]string // env vars to remove at deploy, by function
+	stack     *stack.Stack
+	logs      logbuf.Buffer // function and API logs since deploy
+	lastResp  *httptest.ResponseRecorder
+	lastCall  string // "GET /hello", for messages
+	lastInvok []byte
+
 	// deployment is the Prefix and region the app is deployed with: not
 	// the template's defaults (see newDeployment).
 	deployment sam.Deployment
-
-	unset      map[string][]string // env vars to remove at deploy, by function
-	stack      *stack.Stack
-	deployedAt time.Time     // when deploy began: the earliest time the app can store
-	logs       logbuf.Buffer // function and API logs since deploy
-	lastResp   *httptest.ResponseRecorder
-	lastCall   string // "GET /hello", for messages
-	lastInvok  []byte
+	deployedAt time.Time // when deploy began: the earliest time the app can store
 }
 
 func newState(ctx context.Context, t Target, s *script) *state {
