@@ -284,7 +284,7 @@ func runOutput(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && matched:
 		st.fail(ts, "%s: output %s is %q once deployed; expected it not to match %s", st.rel(st.templatePath()), name, v, re)
 	case !in.neg && !matched:
-		st.fail(ts, "%s: output %s is %q once deployed; expected it to match %s.%s", st.rel(st.templatePath()), name, v, re, st.writtenOut(v))
+		st.fail(ts, "%s: output %s is %q once deployed; expected it to match %s.%s", st.rel(st.templatePath()), name, v, re, st.writtenOut(v, re.String()))
 	}
 }
 
@@ -316,7 +316,7 @@ func runFnEnv(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && got == want:
 		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected any other value", where, fn.ID, variable, got)
 	case !in.neg && got != want:
-		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected %q.%s", where, fn.ID, variable, got, want, st.writtenOut(got))
+		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected %q.%s", where, fn.ID, variable, got, want, st.writtenOut(got, want))
 	}
 }
 

@@ -36,8 +36,10 @@ func newDeployment() sam.Deployment {
 
 // writtenOut explains a resolved name that still holds the template's
 // defaults though the stack is deployed under another Prefix or region: it was
-// written out by hand where an intrinsic belongs. "" when it holds none.
-func (st *state) writtenOut(got string) string {
+// written out by hand where an intrinsic belongs. Otherwise, when the
+// expected value (want) names the run's Prefix or region, it says where they
+// come from; else "".
+func (st *state) writtenOut(got, want string) string {
 	d := st.deployment
 	var notes []string
 	if app, _, err := stack.Load(st.target.Dir, sam.Deployment{}); err == nil {
@@ -48,10 +50,13 @@ func (st *state) writtenOut(got string) string {
 	if d.Region != sam.DefaultRegion && strings.Contains(got, sam.DefaultRegion) {
 		notes = append(notes, sam.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
 	}
-	if len(notes) == 0 {
-		return ""
+	if len(notes) > 0 {
+		return " " + strings.Join(notes, "; ") + "."
 	}
-	return " " + strings.Join(notes, "; ") + "."
+	if strings.Contains(want, d.Params["Prefix"]) || strings.Contains(want, d.Region) {
+		return fmt.Sprintf(" The checks deploy with Prefix %s in %s, as a participant would: names must follow them.", d.Params["Prefix"], d.Region)
+	}
+	return ""
 }
 
 // otherRegion says, first in any failure once the app runs, that a function

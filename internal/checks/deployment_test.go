@@ -38,6 +38,8 @@ func TestDeploymentMistakesAreCaught(t *testing.T) {
 		{name: "table name written out", step: "03", changes: []change{{"template.yaml", tableName, writtenName}}, check: "table-env", first: nameWritten},
 		{name: "table name written out", step: "03", changes: []change{{"template.yaml", tableName, writtenName}}, check: "outputs",
 			first: []string{"template.yaml: output TableName is \"dva-hello-Table\"", "dva-hello is the default Prefix, written out by hand"}},
+		{name: "table named by hand", step: "03", changes: []change{{"template.yaml", tableName, "TableName: my-table"}}, check: "table-env",
+			first: []string{"template.yaml:", "resource HelloFunction", `TABLE_NAME is "my-table" once deployed`, "The checks deploy with Prefix p"}},
 		{name: "table name written out", step: "04", changes: []change{{"template.yaml", tableName, writtenName}}, check: "table-name", first: nameWritten},
 		{name: "table name written out", step: "05", changes: []change{{"template.yaml", tableName, writtenName}}, check: "table-name", first: nameWritten},
 		{name: "table name written out", step: "06", changes: []change{{"template.yaml", tableName, writtenName}}, check: "table-name", first: nameWritten},
