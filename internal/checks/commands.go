@@ -9,11 +9,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -181,6 +183,11 @@ type state struct {
 	lastResp  *httptest.ResponseRecorder
 	lastCall  string // "GET /hello", for messages
 	lastInvok []byte
+
+	// deployment is the Prefix and region the app is deployed with: not
+	// the template's defaults (see newDeployment).
+	deployment sam.Deployment
+	deployedAt time.Time // when deploy began: the earliest time the app can store
 }
 
 func newState(ctx context.Context, t Target, s *script) *state {
@@ -202,6 +209,10 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 			// Not the learner's doing: say so first.
 			msg = fmt.Sprintf("DynamoDB Local exited during this check (%s) and restarted empty, so this failure may not come from your work: run the check again.\n", why) + msg
 		}
+	}
+	if cause := st.otherRegion(); cause != "" {
+		// The cause first: every failure after it comes from it.
+		msg = cause + "\n" + msg
 	}
 	st.failure = msg
 	ts.Fatalf("%s", msg)

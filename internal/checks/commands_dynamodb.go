@@ -3,8 +3,11 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -19,6 +22,7 @@ var dynamodbCommands = []*command{
 	{name: "seed-many", form: "ID N BYTES", min: 3, max: 3, valid: validSeedMany, run: runSeedMany,
 		noNot: "it puts items into a table and asserts nothing; check them with count"},
 	{name: "count", form: "ID N", min: 2, max: 2, valid: validCount, run: runCount},
+	{name: "stored-time", form: "ID ATTR LAYOUT", min: 3, max: 3, run: runStoredTime},
 }
 
 func validKeyType(args []string) error {
@@ -126,4 +130,92 @@ func runCount(ts *testscript.TestScript, st *state, in input) {
 	case !in.neg && !same:
 		st.fail(ts, "table %s (resource %s) holds %d items; expected %s.%s", name, id, len(items), want, st.recentLogs())
 	}
+}
+
+// storedTimeSlack is how far a stored time may be from the stack's clock
+// while the script ran: the layout keeps whole seconds, and a slow machine
+// takes a moment between the call and the check.
+const storedTimeSlack = 5 * time.Second
+
+// stored-time ID ATTR LAYOUT: an item of the table of resource ID has ATTR, a
+// time in Go's LAYOUT (read as UTC when the layout has no zone) between the
+// deployment and now, within storedTimeSlack, on the stack's clock: an access
+// time stored in UTC, as Lambda's clock (TZ=:UTC) gives it. With !, no item has.
+func runStoredTime(ts *testscript.TestScript, st *state, in input) {
+	id, attr, layout := in.args[0], in.args[1], in.args[2]
+	name := st.tableName(ts, id)
+	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
+	if err != nil {
+		st.fail(ts, "reading table %s: %v", name, err)
+	}
+	now := time.Now().UTC()
+	from, to := st.deployedAt.UTC().Truncate(time.Second).Add(-storedTimeSlack), now.Add(storedTimeSlack)
+	var nearest string
+	var off, fromNow time.Duration // how far nearest is outside [from, to], and from now
+	parsed := 0
+	for _, item := range items {
+		v, ok := item[attr].(string)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(layout, v)
+		if err != nil {
+			continue
+		}
+		parsed++
+		var d time.Duration
+		switch {
+		case t.Before(from):
+			d = t.Sub(from)
+		case t.After(to):
+			d = t.Sub(to)
+		default:
+			if in.neg {
+				st.fail(ts, "table %s (resource %s) holds %s %q, the time of this check on the stack's clock (UTC); expected none", name, id, attr, v)
+			}
+			return
+		}
+		if nearest == "" || d.Abs() < off.Abs() {
+			nearest, off, fromNow = v, d, t.Sub(now)
+		}
+	}
+	switch {
+	case in.neg:
+		return
+	case parsed == 0:
+		b, _ := json.Marshal(items)
+		st.fail(ts, "%s: table %s (resource %s) has no item whose %s is a time in the layout %s (it holds %s); expected the access time, in UTC, in that layout.",
+			st.code(), name, id, attr, layout, cut(string(b), 120))
+	}
+	dir := "ahead of"
+	if fromNow < 0 {
+		dir = "behind"
+	}
+	fromNow = fromNow.Abs().Round(time.Second)
+	if fromNow >= time.Minute { // a zone's offset: whole minutes read better
+		fromNow = fromNow.Round(time.Minute)
+	}
+	st.fail(ts, "%s: table %s (resource %s) holds %s %q, %s %s the stack's clock in UTC (%s); expected the access time in UTC: Lambda's clock is UTC, store time.Now().UTC(), not a time in another zone.",
+		st.code(), name, id, attr, nearest, fromNow, dir, now.Format(layout))
+}
+
+// code names the Go code of the deployed functions, for messages about what it does.
+func (st *state) code() string {
+	var files []string
+	for _, fn := range st.stack.App.Functions {
+		where := fn.CodeDir
+		if _, err := os.Stat(filepath.Join(where, "main.go")); err == nil {
+			where = filepath.Join(where, "main.go")
+		}
+		files = append(files, st.rel(where))
+	}
+	return strings.Join(files, ", ")
+}
+
+// cut shortens s to about n characters for a message.
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }

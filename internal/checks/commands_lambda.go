@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -28,11 +29,13 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 	if st.stack != nil {
 		return st.stack
 	}
+	st.deployedAt = time.Now()
 	s, err := stack.Deploy(st.ctx, stack.Options{
-		Dir:      st.target.Dir,
-		Unset:    st.unset,
-		BuildDir: filepath.Join(ts.Getenv("WORK"), ".local-build"),
-		Logs:     &st.logs,
+		Dir:        st.target.Dir,
+		Deployment: st.deployment,
+		Unset:      st.unset,
+		BuildDir:   filepath.Join(ts.Getenv("WORK"), ".local-build"),
+		Logs:       &st.logs,
 	})
 	if err != nil {
 		st.missingTool(ts, err)

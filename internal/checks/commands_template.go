@@ -80,7 +80,7 @@ func (st *state) template(ts *testscript.TestScript, translated bool) (*cfn.Temp
 }
 
 func (st *state) app(ts *testscript.TestScript) *sam.App {
-	app, _, err := stack.Load(st.target.Dir, sam.Deployment{})
+	app, _, err := stack.Load(st.target.Dir, st.deployment)
 	if err != nil {
 		st.fail(ts, "%v", err)
 	}
@@ -263,7 +263,7 @@ func runRoute(ts *testscript.TestScript, st *state, in input) {
 // deployment, matches REGEXP. With !, the output is absent or does not match.
 func runOutput(ts *testscript.TestScript, st *state, in input) {
 	name, re := in.args[0], in.re[1]
-	app, env, err := stack.Load(st.target.Dir, sam.Deployment{})
+	app, env, err := stack.Load(st.target.Dir, st.deployment)
 	if err != nil {
 		st.fail(ts, "%v", err)
 	}
@@ -284,7 +284,7 @@ func runOutput(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && matched:
 		st.fail(ts, "%s: output %s is %q once deployed; expected it not to match %s", st.rel(st.templatePath()), name, v, re)
 	case !in.neg && !matched:
-		st.fail(ts, "%s: output %s is %q once deployed; expected it to match %s", st.rel(st.templatePath()), name, v, re)
+		st.fail(ts, "%s: output %s is %q once deployed; expected it to match %s.%s", st.rel(st.templatePath()), name, v, re, st.writtenOut(v, re.String()))
 	}
 }
 
@@ -292,7 +292,7 @@ func runOutput(ts *testscript.TestScript, st *state, in input) {
 // (intrinsics resolved). With !, VAR is unset or resolves to something else.
 func runFnEnv(ts *testscript.TestScript, st *state, in input) {
 	name, variable, want := in.args[0], in.args[1], in.args[2]
-	app, env, err := stack.Load(st.target.Dir, sam.Deployment{})
+	app, env, err := stack.Load(st.target.Dir, st.deployment)
 	if err != nil {
 		st.fail(ts, "%v", err)
 	}
@@ -316,7 +316,7 @@ func runFnEnv(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && got == want:
 		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected any other value", where, fn.ID, variable, got)
 	case !in.neg && got != want:
-		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected %q", where, fn.ID, variable, got, want)
+		st.fail(ts, "%s: resource %s: environment variable %s is %q once deployed; expected %q.%s", where, fn.ID, variable, got, want, st.writtenOut(got, want))
 	}
 }
 

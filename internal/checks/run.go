@@ -132,6 +132,7 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
 	}
+	dep := newDeployment()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
@@ -144,10 +145,13 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			ctx, cancel := scriptContext(deadline)
 			e.Defer(cancel)
 			st := newState(ctx, t, sub)
+			st.deployment = dep
 			sub.state = st
 			e.Values[stateKey{}] = st
 			e.Setenv("STEP", t.Dir)
 			e.Setenv("REPO", t.Root)
+			e.Setenv("PREFIX", dep.Params["Prefix"])
+			e.Setenv("REGION", dep.Region)
 			for k, v := range t.Env {
 				e.Setenv(k, v)
 			}

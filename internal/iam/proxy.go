@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +51,8 @@ type Proxy struct {
 	mu        sync.Mutex
 	ids       map[string]Identity // by access key id
 	forwardAs string
-	usage     map[string][]Use // by function
+	usage     map[string][]Use    // by function
+	regions   map[string][]string // by function: the other regions its calls were signed for
 }
 
 // NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
@@ -68,7 +70,7 @@ func NewProxy(backend, region, account string, logs io.Writer) (*Proxy, error) {
 	}
 	p := &Proxy{
 		backend: u, region: region, account: account, logs: logs,
-		ids: map[string]Identity{}, usage: map[string][]Use{},
+		ids: map[string]Identity{}, usage: map[string][]Use{}, regions: map[string][]string{},
 	}
 	// No timeouts: a long Scan must be able to take its time. No HTTP proxy from the
 	// environment: the backend is local.
@@ -122,7 +124,7 @@ func (p *Proxy) Usage(function string) []Use {
 // authorization the request needs, and forwards it or answers AccessDeniedException.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	auth := r.Header.Get("Authorization")
-	akid, ok := credentialKey(auth)
+	akid, region, ok := credentialScope(auth)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "com.amazon.coral.service#MissingAuthenticationTokenException",
 			"message", "Request is missing Authentication Token")
@@ -150,7 +152,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ts := r.Header.Values("X-Amz-Target"); len(ts) == 1 {
 		target = ts[0]
 	}
-	req, err := ParseDynamoDB(target, body, p.region, p.account)
+	// The proxy stands for the regional endpoint the request was signed for, as
+	// the SDK would have sent it there without AWS_ENDPOINT_URL_DYNAMODB: its
+	// ARNs name that region, and only the stack's region has the stack's tables.
+	if region != p.region {
+		p.noteRegion(id.Function, region)
+	}
+	req, err := ParseDynamoDB(target, body, region, p.account)
 	if err != nil {
 		// Never forwarded: what the proxy cannot read, it cannot authorize.
 		var re *RequestError
@@ -163,6 +171,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, d, denied := p.authorize(id, req); denied {
 		p.deny(w, id, c, d)
+		return
+	}
+	if region != p.region {
+		p.logf("IAM: %s for function %s was signed for region %s, but the stack is deployed in %s: DynamoDB in %s has none of its tables; answered ResourceNotFoundException",
+			req.Operation, id.Function, region, p.region, region)
+		writeError(w, http.StatusBadRequest, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message", "Requested resource not found")
 		return
 	}
 	if req.Elsewhere != "" {
@@ -300,18 +314,36 @@ func DenialMessage(account, roleName, session, action, resource string, d Decisi
 	return msg + " because no " + by + " allows the " + action + " action"
 }
 
-// credentialKey returns the access key id of a SigV4 Authorization header:
+// credentialScope returns the access key id and the region of a SigV4 Authorization header:
 // AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...
-func credentialKey(auth string) (string, bool) {
+func credentialScope(auth string) (akid, region string, ok bool) {
 	_, rest, ok := strings.Cut(auth, "Credential=")
 	if !ok {
-		return "", false
+		return "", "", false
 	}
-	akid, _, ok := strings.Cut(rest, "/")
-	if !ok || akid == "" {
-		return "", false
+	rest, _, _ = strings.Cut(rest, ",")
+	scope := strings.Split(strings.TrimSpace(rest), "/")
+	if len(scope) != 5 || scope[0] == "" || scope[2] == "" {
+		return "", "", false
 	}
-	return akid, true
+	return scope[0], scope[2], true
+}
+
+func (p *Proxy) noteRegion(function, region string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.regions[function], region) {
+		p.regions[function] = append(p.regions[function], region)
+	}
+}
+
+// OtherRegions lists the regions other than the stack's that function signed
+// DynamoDB calls for, in first-seen order: a region written in its code, which
+// finds none of the stack's tables once the stack is deployed elsewhere.
+func (p *Proxy) OtherRegions(function string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.regions[function])
 }
 
 // writeError answers as DynamoDB does: JSON 1.0 with __type first, a request id in

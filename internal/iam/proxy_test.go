@@ -26,7 +26,7 @@ type perKeyBackend struct {
 }
 
 func (b *perKeyBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	akid, ok := credentialKey(r.Header.Get("Authorization"))
+	akid, _, ok := credentialScope(r.Header.Get("Authorization"))
 	if !ok {
 		http.Error(w, "unsigned", http.StatusBadRequest)
 		return
