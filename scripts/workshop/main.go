@@ -5,6 +5,7 @@
 //	go run ./scripts/workshop check 01          # the step's checks, explained
 //	go run ./scripts/workshop status            # every step: untouched, in progress or done
 //	go run ./scripts/workshop name alice        # your name in a shared account: Prefix and stacks
+//	go run ./scripts/workshop doctor            # is this machine ready for the workshop?
 //	go run ./scripts/workshop rehash            # maintainers: record the starters' hashes
 package main
 
@@ -39,6 +40,8 @@ commands:
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
                                       WORKSHOP_PARTICIPANT overrides it
+  doctor [-json]                      check this machine: Go, modules, port 3000, disk, cfn-lint,
+                                      Java and DynamoDB Local, SAM CLI, AWS configuration
   rehash                              maintainers: record the untouched starters' hashes
 
 STEP is a number (1, 01) or a slug (01-hello-api); run also takes a folder with a
@@ -63,6 +66,8 @@ func main() {
 		err = rehash()
 	case "name":
 		err = name(os.Args[2:])
+	case "doctor":
+		err = doctor(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
