@@ -42,6 +42,9 @@ commands:
                                       WORKSHOP_PARTICIPANT overrides it
   doctor [-json]                      check this machine: Go, modules, port 3000, disk, cfn-lint,
                                       Java and DynamoDB Local, SAM CLI, AWS configuration
+  cleanup -prefix NAME [-yes] [-region R]
+                                      delete the AWS stacks of a participant (NAME-dva-NN, or
+                                      Prefix=NAME) and their functions' log groups, after asking
   rehash                              maintainers: record the untouched starters' hashes
 
 STEP is a number (1, 01) or a slug (01-hello-api); run also takes a folder with a
@@ -68,6 +71,8 @@ func main() {
 		err = name(os.Args[2:])
 	case "doctor":
 		err = doctor(os.Args[2:])
+	case "cleanup":
+		err = cleanup(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
