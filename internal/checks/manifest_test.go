@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/participant"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -22,7 +23,9 @@ func appFiles(t *testing.T, dir string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() {
+		// samconfig.toml is the learner's own (workshop name, sam deploy
+		// --guided), ignored by git.
+		if !e.IsDir() && e.Name() != participant.ConfigFile {
 			out = append(out, e.Name())
 		}
 	}

@@ -4,6 +4,8 @@
 //	go run ./scripts/workshop run 01 -solution  # the same step, solved
 //	go run ./scripts/workshop check 01          # the step's checks, explained
 //	go run ./scripts/workshop status            # every step: untouched, in progress or done
+//	go run ./scripts/workshop name alice        # your name in a shared account: Prefix and stacks
+//	go run ./scripts/workshop doctor            # is this machine ready for the workshop?
 //	go run ./scripts/workshop rehash            # maintainers: record the starters' hashes
 package main
 
@@ -36,6 +38,14 @@ commands:
                                       -no-iam: do not enforce the execution role on DynamoDB
   check STEP [-solution]              run the step's checks and explain each failure
   status                              show every step: untouched, in progress or done
+  name [NAME]                         show or set your participant name (Prefix=NAME, stacks
+                                      NAME-dva-NN) and write each step's samconfig.toml;
+                                      WORKSHOP_PARTICIPANT overrides it
+  doctor [-json]                      check this machine: Go, modules, port 3000, disk, cfn-lint,
+                                      Java and DynamoDB Local, SAM CLI, AWS configuration
+  cleanup -prefix NAME [-yes] [-region R]
+                                      delete the AWS stacks of a participant (NAME-dva-NN, or
+                                      Prefix=NAME) and their functions' log groups, after asking
   rehash                              maintainers: record the untouched starters' hashes
 
 STEP is a number (1, 01) or a slug (01-hello-api); run also takes a folder with a
@@ -58,6 +68,12 @@ func main() {
 		err = status()
 	case "rehash":
 		err = rehash()
+	case "name":
+		err = name(os.Args[2:])
+	case "doctor":
+		err = doctor(os.Args[2:])
+	case "cleanup":
+		err = cleanup(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -119,17 +135,22 @@ func run(args []string) error {
 	ctx, now := signals()
 
 	fmt.Printf("workshop: running %s (%s) locally\n", t.Step.Slug, rel(t.Root, t.Dir))
+	deployment, err := localDeployment(t)
+	if err != nil {
+		return err
+	}
 	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
 	if err != nil {
 		return startError(ctx, err)
 	}
 	defer backend.Close()
 	s, err := stack.Deploy(ctx, stack.Options{
-		Dir:       t.Dir,
-		Backend:   backend,
-		Logs:      os.Stdout,
-		AccessKey: "AKIAWORKSHOPLOCAL",
-		NoIAM:     noIAM,
+		Dir:        t.Dir,
+		Deployment: deployment,
+		Backend:    backend,
+		Logs:       os.Stdout,
+		AccessKey:  "AKIAWORKSHOPLOCAL",
+		NoIAM:      noIAM,
 	})
 	if err != nil {
 		var ce *gobuild.CompileError
