@@ -43,6 +43,9 @@ type App struct {
 	Routes    []Route
 	APIs      []API // the APIs the routes belong to, explicit ones first
 	Tables    []Table
+	// Warnings are what the local stack runs with a difference from AWS
+	// that cannot change an answer (see SupportTable); say each once.
+	Warnings []Finding
 }
 
 // API is a REST API (AWS::Serverless::Api, or SAM's implicit
@@ -102,7 +105,13 @@ func Read(t *cfn.Template, d Deployment) (*App, error) {
 	if err := t.ApplyConditions(env.Conditions); err != nil {
 		return nil, err
 	}
-	app := &App{Template: t, Dir: filepath.Dir(t.Path)}
+	// Nothing is ignored silently: what the local stack cannot run as AWS
+	// does stops it here, by name.
+	findings := Review(t)
+	if err := Refusals(findings); err != nil {
+		return nil, err
+	}
+	app := &App{Template: t, Dir: filepath.Dir(t.Path), Warnings: findings}
 	if abs, err := filepath.Abs(app.Dir); err == nil {
 		app.Dir = abs
 	}

@@ -1,0 +1,96 @@
+package sam
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each thing the local stack cannot run as AWS does stops Read with a line
+// naming the file and line, the resource and the property, and what AWS would
+// do; what it only warns about runs, with the warning kept once.
+func TestReviewRefuses(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"refused property", fnWith("      Layers: [arn:aws:lambda:us-east-1:1:layer:x:1]"),
+			"template.yaml:10: Fn: Layers is refused when running locally: The layers' content is not available offline"},
+		{"unknown property (a typo)", fnWith("      Polices: AmazonDynamoDBFullAccess"),
+			"template.yaml:10: Fn: Polices is refused when running locally: the local stack does not know AWS::Serverless::Function Polices"},
+		{"event type", fnWith("      Events:\n        Q: {Type: SQS, Properties: {Queue: arn}}"),
+			"template.yaml:10: Fn: event Q (Type SQS) is refused"},
+		{"event property", fnWith("      Events:\n        H: {Type: Api, Properties: {Path: /h, Method: get, Auth: {ApiKeyRequired: true}}}"),
+			"Fn: event H property Auth is refused when running locally: Authorizers"},
+		{"intrinsic anywhere", fnWith("      Description: !FindInMap [M, a, b]"),
+			"Fn: !FindInMap in Description is refused"},
+		{"intrinsic in outputs", fnWith("") + "Outputs:\n  O: {Value: !ImportValue other}\n",
+			"template.yaml:10: Outputs: !ImportValue in O/Value is refused"},
+		{"unknown intrinsic", fnWith("      Description: {\"Fn::Nope\": x}"),
+			"the local stack does not know intrinsic function Fn::Nope"},
+		{"Globals property", "Globals:\n  Function:\n    VpcConfig: {SubnetIds: [s]}\n" + fnWith(""),
+			"template.yaml:3: Globals Function: VpcConfig is refused"},
+		{"Globals section", "Globals:\n  StateMachine: {}\n" + fnWith(""),
+			"template.yaml:2: Globals StateMachine is refused"},
+		{"resource type", fnWith("") + "  Q:\n    Type: AWS::SQS::Queue\n",
+			"template.yaml:10: Q: Type AWS::SQS::Queue is refused"},
+		{"Cors key", "Globals:\n  Api:\n    Cors: {AllowOrigin: \"'*'\", AllowOrigins: x}\n" + fnWith(""),
+			"Globals Api: Cors AllowOrigins is refused"},
+		{"package type", fnWith("      PackageType: Image"), "Fn: PackageType Image is refused"},
+		{"resource attribute", strings.Replace(fnWith(""), "    Metadata:", "    CreationPolicy: {}\n    Metadata:", 1),
+			"Fn: CreationPolicy is refused"},
+		{"template section", "Rules: {}\n" + fnWith(""), "template.yaml:1: Rules is refused"},
+		{"provisioned table", fnWith("") + "  T:\n    Type: AWS::Serverless::SimpleTable\n    Properties:\n      ProvisionedThroughput: {ReadCapacityUnits: 1, WriteCapacityUnits: 1}\n",
+			"template.yaml:13: T: ProvisionedThroughput is refused when running locally: Capacity throttling"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readString(t, tt.src)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReviewWarns(t *testing.T) {
+	app, err := readString(t, fnWith("      Tracing: Active"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.Warnings) != 1 || !strings.Contains(app.Warnings[0].String(), "template.yaml:10: Fn: Tracing is warned when running locally: X-Ray") {
+		t.Errorf("warnings = %v", app.Warnings)
+	}
+}
+
+// The table has no duplicate rows and says something of each.
+func TestSupportTableRows(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range SupportTable {
+		key := r.Section + "/" + r.Name
+		if seen[key] {
+			t.Errorf("row %s appears twice", key)
+		}
+		seen[key] = true
+		if r.Support != Emulated && r.Note == "" {
+			t.Errorf("row %s is %s without a note saying what AWS would do", key, r.Support)
+		}
+	}
+}
+
+// fnWith is a template with one function whose last properties are extra
+// (each line indented by 6 spaces); the function's properties start at line 6.
+func fnWith(extra string) string {
+	src := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: go1.x
+    Properties:
+      CodeUri: ./
+      Handler: bootstrap
+`
+	if extra != "" {
+		src += extra + "\n"
+	}
+	return src
+}
