@@ -129,7 +129,7 @@ var SupportTable = []Row{
 	{TypeFunction, "ProvisionedConcurrencyConfig", Refused, "Needs AutoPublishAlias; pre-initialised environments also change when init runs."},
 	{TypeFunction, "PublishToLatestPublished", Refused, "Versions are not emulated."},
 	{TypeFunction, "RecursiveLoop", Warned, "Only loops through queues, topics and buckets, which the local stack does not run."},
-	{TypeFunction, "ReservedConcurrentExecutions", Refused, "On AWS, invocations past it are throttled (API Gateway answers 500 / 429); the local Lambda runs at most 4 environments per function and queues the rest."},
+	{TypeFunction, "ReservedConcurrentExecutions", Refused, "On AWS, invocations past it are throttled (`TooManyRequestsException`), and API Gateway answers an error; the local Lambda runs at most 4 environments per function and queues the rest."},
 	{TypeFunction, "Role", Emulated, "`!GetAtt Role.Arn` of an AWS::IAM::Role of the template: its policies are enforced; another ARN: IAM is not enforced for that function, and the log says so."},
 	{TypeFunction, "RolePath", Warned, "The path in the ARN of the role SAM creates; nothing the function sees."},
 	{TypeFunction, "Runtime", Emulated, "`provided.al2023` or `provided.al2` (a Go `bootstrap`); `go1.x` and other runtimes are refused with what to write instead."},
@@ -300,7 +300,7 @@ var SupportTable = []Row{
 	// Limits.
 	{SecLambda, "Timeout (1-900 s)", Emulated, "`Task timed out after N.NN seconds`; the environment is replaced."},
 	{SecLambda, "MemorySize (128-10240 MB)", Emulated, "See MemorySize."},
-	{SecLambda, "Init phase 10 s", Emulated, "`INIT_REPORT … Status: timeout`; the init is retried with the first invocation, as Lambda does."},
+	{SecLambda, "Init phase 10 s", Emulated, "`Init phase timed out after 10.00 seconds` (`Sandbox.Timedout`), and the INIT_REPORT line, as Lambda reports it."},
 	{SecLambda, "Response payload 6 MB (synchronous)", Emulated, "`Response payload size exceeded maximum allowed payload size (6291556 bytes).`"},
 	{SecLambda, "Request payload 6 MB (synchronous)", Gap, "A request over 6 MB reaches the function here; on AWS the invocation fails (`RequestEntityTooLarge`) and API Gateway answers 500."},
 	{SecLambda, "/tmp 512 MB (EphemeralStorage)", Gap, "`/tmp` is the host's, not limited to 512 MB nor emptied with the environment."},
@@ -309,8 +309,9 @@ var SupportTable = []Row{
 	{SecAPIGateway, "Payload 10 MB", Emulated, "413 `Request Entity Too Large`, both kinds of API."},
 	{SecAPIGateway, "Integration timeout 29 s (REST), 30 s (HTTP)", Emulated, "504 `Endpoint request timed out` (REST), 503 `Service Unavailable` (HTTP)."},
 	{SecAPIGateway, "Throttling (10000 requests/s per account)", Warned, "Not reached by a local app."},
-	{SecDynamoDB, "Item size 400 KB", Emulated, "`ValidationException: Item size has exceeded the maximum allowed size` (both backends)."},
-	{SecDynamoDB, "Query and Scan pages of 1 MB", Emulated, "`LastEvaluatedKey` after 1 MB (both backends)."},
+	{SecDynamoDB, "Item size 400 KB", Gap, "DynamoDB Local (`WORKSHOP_DYNAMODB=local`) answers `ValidationException: Item size has exceeded the maximum allowed size`; the embedded backend accepts larger items."},
+	{SecDynamoDB, "Scan pages of 1 MB", Emulated, "`LastEvaluatedKey` after 1 MB, on both backends."},
+	{SecDynamoDB, "Query pages of 1 MB", Gap, "DynamoDB Local pages at 1 MB; the embedded backend answers every match at once."},
 	{SecDynamoDB, "Throughput of on-demand tables", Warned, "Not reached by a local app."},
 }
 
