@@ -59,6 +59,7 @@ type API struct {
 	// HTTP APIs.
 	StageName        any
 	BinaryMediaTypes any
+	Cors             any // a REST API's Cors (Globals merged), as written; see ReadCors
 }
 
 // Function is an AWS::Serverless::Function with Globals applied.
@@ -125,7 +126,7 @@ func Read(t *cfn.Template, d Deployment) (*App, error) {
 		switch r.Type {
 		case TypeApi:
 			p := merge(agm, r.Properties)
-			app.APIs = append(app.APIs, API{ID: r.ID, StageName: p["StageName"], BinaryMediaTypes: p["BinaryMediaTypes"]})
+			app.APIs = append(app.APIs, API{ID: r.ID, StageName: p["StageName"], BinaryMediaTypes: p["BinaryMediaTypes"], Cors: p["Cors"]})
 		case TypeHttpApi:
 			p := merge(hgm, r.Properties)
 			app.APIs = append(app.APIs, API{ID: r.ID, HTTP: true, StageName: p["StageName"]})
@@ -172,7 +173,7 @@ func (a *App) linkAPIs(apiGlobals map[string]any) error {
 		}
 	}
 	if implicit[ImplicitRestApi] {
-		a.APIs = append(a.APIs, API{ID: ImplicitRestApi, BinaryMediaTypes: apiGlobals["BinaryMediaTypes"]})
+		a.APIs = append(a.APIs, API{ID: ImplicitRestApi, BinaryMediaTypes: apiGlobals["BinaryMediaTypes"], Cors: apiGlobals["Cors"]})
 	}
 	if implicit[ImplicitHttpApi] {
 		a.APIs = append(a.APIs, API{ID: ImplicitHttpApi, HTTP: true})

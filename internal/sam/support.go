@@ -173,7 +173,7 @@ var SupportTable = []Row{
 	{TypeApi, "CacheClusterEnabled", Refused, "A stage cache can answer without invoking the function; not emulated."},
 	{TypeApi, "CacheClusterSize", Refused, "Goes with CacheClusterEnabled."},
 	{TypeApi, "CanarySetting", Refused, "A canary stage sends part of the traffic to another deployment; not emulated."},
-	{TypeApi, "Cors", Emulated, "SAM adds an `OPTIONS` method to every path with a mock integration: the preflight is answered 200 with the `Access-Control-Allow-*` headers configured (see the Api Cors properties), without invoking the function. The function's own answers get no CORS header from API Gateway, as on AWS."},
+	{TypeApi, "Cors", Emulated, "SAM adds an `OPTIONS` method with a mock integration to every path that has none: the preflight is answered 200 with the `Access-Control-Allow-*` headers configured (see the Api Cors properties), without invoking the function. The function's own answers get no CORS header from API Gateway, as on AWS."},
 	{TypeApi, "DefinitionBody", Refused, "An OpenAPI definition: its routes and integrations are not read locally."},
 	{TypeApi, "DefinitionUri", Refused, "An OpenAPI definition: its routes and integrations are not read locally."},
 	{TypeApi, "Description", Emulated, noEffect},

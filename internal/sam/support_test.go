@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -93,4 +94,41 @@ Resources:
 		src += extra + "\n"
 	}
 	return src
+}
+
+// ReadCors reads Cors as the SAM translator does: the string form is the
+// origin, the object form's AllowOrigin defaults to '*', and each value is a
+// quoted literal.
+func TestReadCors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   any
+		want *Cors
+		err  string
+	}{
+		{"absent", nil, nil, ""},
+		{"string", "'*'", &Cors{AllowOrigin: "*"}, ""},
+		{"object", map[string]any{"AllowOrigin": "'https://example.com'", "AllowMethods": "'GET,OPTIONS'", "AllowHeaders": "'Content-Type'", "MaxAge": "'600'", "AllowCredentials": true},
+			&Cors{AllowOrigin: "https://example.com", AllowMethods: "GET,OPTIONS", AllowHeaders: "Content-Type", MaxAge: "600", AllowCredentials: true}, ""},
+		{"origin defaults to '*'", map[string]any{"AllowHeaders": "'X-Api-Key'"}, &Cors{AllowOrigin: "*", AllowHeaders: "X-Api-Key"}, ""},
+		{"unquoted", map[string]any{"AllowOrigin": "*"}, nil, `Cors AllowOrigin is *: write it in single quotes inside double quotes (for example AllowOrigin: "'*'")`},
+		{"MaxAge as a number", map[string]any{"MaxAge": 600}, nil, `MaxAge: "'600'"`},
+		{"credentials with '*'", map[string]any{"AllowCredentials": true}, nil, "AllowCredentials cannot be true when AllowOrigin is"},
+		{"unknown key", map[string]any{"AllowOrigins": "'*'"}, nil, "Cors has no property AllowOrigins"},
+		{"a list", []any{"'*'"}, nil, "Cors must be the allowed origin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadCors(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ReadCors = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
 }

@@ -235,6 +235,22 @@ func (s *Stack) apis() ([]apigw.API, error) {
 				api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(fmt.Sprint(t), "~1", "/"))
 			}
 		}
+		if a.Cors != nil {
+			where := s.App.Template.Where(a.ID)
+			if a.ID == sam.ImplicitRestApi { // its Cors comes from Globals
+				where = s.App.Template.WhereKey("Globals/Api/Cors")
+			}
+			v, err := s.Env.Resolve(a.Cors)
+			if err == nil {
+				var c *sam.Cors
+				if c, err = sam.ReadCors(v); err == nil {
+					api.CORS = (*apigw.CORS)(c)
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: resource %s: %w", where, a.ID, err)
+			}
+		}
 		for _, r := range s.App.Routes {
 			if r.API == a.ID {
 				api.Routes = append(api.Routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function,
