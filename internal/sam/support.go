@@ -339,6 +339,9 @@ func (f Finding) String() string {
 	if f.Resource != "" {
 		who = " " + f.Resource + ":"
 	}
+	if f.Support == Warned {
+		return fmt.Sprintf("%s:%s %s runs locally unlike on AWS, in a way that cannot change an answer: %s", f.Where, who, f.Property, f.Note)
+	}
 	return fmt.Sprintf("%s:%s %s is %s when running locally: %s", f.Where, who, f.Property, f.Support, f.Note)
 }
 

@@ -57,7 +57,7 @@ func TestReviewWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(app.Warnings) != 1 || !strings.Contains(app.Warnings[0].String(), "template.yaml:10: Fn: Tracing is warned when running locally: X-Ray") {
+	if len(app.Warnings) != 1 || !strings.Contains(app.Warnings[0].String(), "template.yaml:10: Fn: Tracing runs locally unlike on AWS, in a way that cannot change an answer: X-Ray") {
 		t.Errorf("warnings = %v", app.Warnings)
 	}
 }
