@@ -444,6 +444,13 @@ func (rv *reviewer) properties(typ string, props map[string]any, whereOf func(st
 					rv.row(section, k, where, who, fmt.Sprintf("event %s property %s", name, k))
 				}
 			}
+		case typ == TypeFunction && p == "Environment":
+			m, _ := v.(map[string]any)
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				if k != "Variables" {
+					rv.add(Row{Support: Refused, Note: "Environment has only Variables (Lambda rejects anything else), so these variables would be missing: write Environment: Variables: NAME: value"}, where, who, "Environment "+k)
+				}
+			}
 		case typ == TypeFunction && p == "PackageType":
 			if v != "Zip" {
 				rv.add(Row{Support: Refused, Note: "container images are not built locally; use PackageType Zip (the default) with CodeUri"}, where, who, fmt.Sprintf("PackageType %v", v))

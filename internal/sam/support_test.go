@@ -35,6 +35,7 @@ func TestReviewRefuses(t *testing.T) {
 			"template.yaml:10: Q: Type AWS::SQS::Queue is refused"},
 		{"Cors key", "Globals:\n  Api:\n    Cors: {AllowOrigin: \"'*'\", AllowOrigins: x}\n" + fnWith(""),
 			"Globals Api: Cors AllowOrigins is refused"},
+		{"Environment without Variables", fnWith("      Environment:\n        Variabels: {TABLE_NAME: t}"), "template.yaml:10: Fn: Environment Variabels is refused"},
 		{"package type", fnWith("      PackageType: Image"), "Fn: PackageType Image is refused"},
 		{"resource attribute", strings.Replace(fnWith(""), "    Metadata:", "    CreationPolicy: {}\n    Metadata:", 1),
 			"Fn: CreationPolicy is refused"},
