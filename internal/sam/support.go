@@ -549,7 +549,7 @@ func Summary(fs []Finding) string {
 		}
 	}
 	if len(parts) == 0 {
-		return "nothing refused or warned: the local stack runs everything in the template as AWS would (docs/local-vs-aws.md)"
+		return "every property of the template is emulated as on AWS (limits and the rest: docs/local-vs-aws.md)"
 	}
 	return strings.Join(parts, "; ") + " (docs/local-vs-aws.md)"
 }
