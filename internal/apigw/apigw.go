@@ -35,6 +35,8 @@ type Route struct {
 	// PayloadFormat of an HTTP API route: "2.0" (default) or "1.0". REST
 	// APIs always send 1.0.
 	PayloadFormat string
+
+	preflight http.Header // the CORS mock integration's headers; no function then
 }
 
 // API is one REST or HTTP API with its stage.
@@ -47,6 +49,62 @@ type API struct {
 	BinaryMediaTypes []string
 	Routes           []Route
 	APIID            string // the API's id in events; default 1234567890, as sam local
+	CORS             *CORS  // a REST API's Cors (SAM); nil for none
+}
+
+// CORS is what SAM's Cors property configures on a REST API: SAM adds to
+// each path without one an OPTIONS method whose mock integration answers the
+// browser's preflight, 200 with these headers, without invoking a function.
+// Values are the header values (SAM's quotes removed); "" leaves a header out.
+type CORS struct {
+	AllowOrigin  string
+	AllowMethods string // "": SAM lists the path's methods and OPTIONS (every method for ANY)
+	AllowHeaders string
+	MaxAge       string
+	// AllowCredentials adds Access-Control-Allow-Credentials: true.
+	AllowCredentials bool
+}
+
+// allMethods is SAM's Allow-Methods for a path with an ANY method.
+const allMethods = "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+
+// addPreflights gives each resource with methods and no OPTIONS method the
+// OPTIONS method SAM adds for Cors.
+func (n *node) addPreflights(c *CORS) {
+	if len(n.methods) > 0 && n.methods["OPTIONS"].Invoker == nil {
+		h := http.Header{}
+		set := func(name, v string) {
+			if v != "" {
+				h[name] = []string{v}
+			}
+		}
+		methods := c.AllowMethods
+		if methods == "" {
+			list := []string{"OPTIONS"}
+			for m := range n.methods {
+				list = append(list, m)
+			}
+			slices.Sort(list)
+			methods = strings.Join(list, ",")
+			if n.methods["ANY"].Invoker != nil {
+				methods = allMethods
+			}
+		}
+		set("Access-Control-Allow-Headers", c.AllowHeaders)
+		set("Access-Control-Allow-Origin", c.AllowOrigin)
+		set("Access-Control-Max-Age", c.MaxAge)
+		set("Access-Control-Allow-Methods", methods)
+		if c.AllowCredentials {
+			set("Access-Control-Allow-Credentials", "true")
+		}
+		n.methods["OPTIONS"] = Route{Method: "OPTIONS", Path: n.resource, Function: "CORS preflight (mock integration)", preflight: h}
+	}
+	for _, child := range n.literal {
+		child.addPreflights(c)
+	}
+	if n.variable != nil {
+		n.variable.addPreflights(c)
+	}
 }
 
 // Config describes the APIs of one template.
@@ -169,6 +227,12 @@ func New(cfg Config) (http.Handler, error) {
 				return nil, fmt.Errorf("API %s: %w", a.ID, err)
 			}
 		}
+		if a.CORS != nil {
+			if a.HTTP {
+				return nil, fmt.Errorf("API %s: Cors is a REST API property (an HTTP API has CorsConfiguration)", a.ID)
+			}
+			x.root.addPreflights(a.CORS)
+		}
 		g.apis = append(g.apis, x)
 	}
 	return g, nil
@@ -285,6 +349,16 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, rt := m.api, m.route
+	if rt.preflight != nil {
+		for k, v := range rt.preflight {
+			h[k] = v
+		}
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "{}")
+		g.logf("%s %s -> 200 (CORS preflight: the mock integration SAM adds for Cors)", r.Method, target)
+		return
+	}
 	tooLong, internal, timeout := restTooLong, restInternal, restTimeout
 	if a.HTTP {
 		tooLong, internal, timeout = httpTooLong, httpInternal, httpTimeout

@@ -381,15 +381,15 @@ func TestNewRejects(t *testing.T) {
 		routes []Route
 		want   string
 	}{
-		{"duplicate", []Route{{"GET", "/a", "F1", inv, ""}, {"get", "/a", "F2", inv, ""}}, "two routes for GET /a (F1 and F2)"},
-		{"sibling parameters", []Route{{"GET", "/items/{id}", "F", inv, ""}, {"GET", "/items/{name}/x", "F", inv, ""}}, "only one variable path part per level"},
-		{"greedy not last", []Route{{"GET", "/{proxy+}/x", "F", inv, ""}}, "must be the last one"},
-		{"bad method", []Route{{"FETCH", "/a", "F", inv, ""}}, "method must be one of"},
-		{"no invoker", []Route{{"GET", "/a", "F", nil, ""}}, "no function to invoke"},
-		{"relative path", []Route{{"GET", "a", "F", inv, ""}}, "must start with /"},
-		{"double slash", []Route{{"GET", "/a//b", "F", inv, ""}}, "empty path part"},
-		{"half brace", []Route{{"GET", "/{id", "F", inv, ""}}, "written {name}"},
-		{"bad name", []Route{{"GET", "/{a b}", "F", inv, ""}}, "parameter name"},
+		{"duplicate", []Route{{Method: "GET", Path: "/a", Function: "F1", Invoker: inv}, {Method: "get", Path: "/a", Function: "F2", Invoker: inv}}, "two routes for GET /a (F1 and F2)"},
+		{"sibling parameters", []Route{{Method: "GET", Path: "/items/{id}", Function: "F", Invoker: inv}, {Method: "GET", Path: "/items/{name}/x", Function: "F", Invoker: inv}}, "only one variable path part per level"},
+		{"greedy not last", []Route{{Method: "GET", Path: "/{proxy+}/x", Function: "F", Invoker: inv}}, "must be the last one"},
+		{"bad method", []Route{{Method: "FETCH", Path: "/a", Function: "F", Invoker: inv}}, "method must be one of"},
+		{"no invoker", []Route{{Method: "GET", Path: "/a", Function: "F", Invoker: nil}}, "no function to invoke"},
+		{"relative path", []Route{{Method: "GET", Path: "a", Function: "F", Invoker: inv}}, "must start with /"},
+		{"double slash", []Route{{Method: "GET", Path: "/a//b", Function: "F", Invoker: inv}}, "empty path part"},
+		{"half brace", []Route{{Method: "GET", Path: "/{id", Function: "F", Invoker: inv}}, "written {name}"},
+		{"bad name", []Route{{Method: "GET", Path: "/{a b}", Function: "F", Invoker: inv}}, "parameter name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,7 +401,7 @@ func TestNewRejects(t *testing.T) {
 	}
 
 	// GET and ANY on one resource are allowed; GET wins for GET.
-	if _, err := New(Config{APIs: []API{{Routes: []Route{{"GET", "/a", "F1", inv, ""}, {"ANY", "/a", "F2", inv, ""}, {"GET", "/", "F3", inv, ""}}}}}); err != nil {
+	if _, err := New(Config{APIs: []API{{Routes: []Route{{Method: "GET", Path: "/a", Function: "F1", Invoker: inv}, {Method: "ANY", Path: "/a", Function: "F2", Invoker: inv}, {Method: "GET", Path: "/", Function: "F3", Invoker: inv}}}}}); err != nil {
 		t.Errorf("New: %v", err)
 	}
 }
@@ -410,7 +410,7 @@ func TestNewRejects(t *testing.T) {
 func TestMethodBeatsAny(t *testing.T) {
 	get := &fakeInvoker{response: []byte(okResponse)}
 	anyInv := &fakeInvoker{response: []byte(okResponse)}
-	h, err := New(Config{APIs: []API{{Routes: []Route{{"GET", "/a", "Get", get, ""}, {"ANY", "/a", "Any", anyInv, ""}}}}})
+	h, err := New(Config{APIs: []API{{Routes: []Route{{Method: "GET", Path: "/a", Function: "Get", Invoker: get}, {Method: "ANY", Path: "/a", Function: "Any", Invoker: anyInv}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,19 @@ func (t *Template) validate() error {
 
 // recordLines remembers where resources and their properties start.
 func (t *Template) recordLines(doc *yaml.Node) {
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		t.lines[doc.Content[i].Value] = doc.Content[i].Line
+	}
+	if globals := mapValue(doc, "Globals"); globals != nil {
+		for i := 0; i+1 < len(globals.Content); i += 2 {
+			sec := globals.Content[i].Value
+			t.lines["Globals/"+sec] = globals.Content[i].Line
+			props := globals.Content[i+1]
+			for j := 0; props.Kind == yaml.MappingNode && j+1 < len(props.Content); j += 2 {
+				t.lines["Globals/"+sec+"/"+props.Content[j].Value] = props.Content[j].Line
+			}
+		}
+	}
 	if conds := mapValue(doc, "Conditions"); conds != nil {
 		for i := 0; i+1 < len(conds.Content); i += 2 {
 			t.lines["Conditions/"+conds.Content[i].Value] = conds.Content[i].Line
@@ -135,6 +148,12 @@ func (t *Template) Line(path string) int {
 // Where names a place in the template for messages: "template.yaml:12".
 func (t *Template) Where(path string) string {
 	return t.at("Resources/" + path)
+}
+
+// WhereKey names a place outside Resources by its path in the document
+// ("Globals/Api/Cors", "Outputs"): "template.yaml:3", or the file alone.
+func (t *Template) WhereKey(path string) string {
+	return t.at(path)
 }
 
 // WhereCondition names the line of a condition of the Conditions section.

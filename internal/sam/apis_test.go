@@ -36,9 +36,6 @@ Resources:
           Properties: {Path: /old, Method: get, PayloadFormatVersion: "1.0"}
         CatchAll:
           Type: HttpApi
-        Queue:
-          Type: SQS
-          Properties: {Queue: arn}
 `
 
 func readString(t *testing.T, src string) (*App, error) {

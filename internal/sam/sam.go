@@ -43,6 +43,9 @@ type App struct {
 	Routes    []Route
 	APIs      []API // the APIs the routes belong to, explicit ones first
 	Tables    []Table
+	// Warnings are what the local stack runs with a difference from AWS
+	// that cannot change an answer (see SupportTable); say each once.
+	Warnings []Finding
 }
 
 // API is a REST API (AWS::Serverless::Api, or SAM's implicit
@@ -56,6 +59,7 @@ type API struct {
 	// HTTP APIs.
 	StageName        any
 	BinaryMediaTypes any
+	Cors             any // a REST API's Cors (Globals merged), as written; see ReadCors
 }
 
 // Function is an AWS::Serverless::Function with Globals applied.
@@ -102,7 +106,13 @@ func Read(t *cfn.Template, d Deployment) (*App, error) {
 	if err := t.ApplyConditions(env.Conditions); err != nil {
 		return nil, err
 	}
-	app := &App{Template: t, Dir: filepath.Dir(t.Path)}
+	// Nothing is ignored silently: what the local stack cannot run as AWS
+	// does stops it here, by name.
+	findings := Review(t)
+	if err := Refusals(findings); err != nil {
+		return nil, err
+	}
+	app := &App{Template: t, Dir: filepath.Dir(t.Path), Warnings: findings}
 	if abs, err := filepath.Abs(app.Dir); err == nil {
 		app.Dir = abs
 	}
@@ -116,7 +126,7 @@ func Read(t *cfn.Template, d Deployment) (*App, error) {
 		switch r.Type {
 		case TypeApi:
 			p := merge(agm, r.Properties)
-			app.APIs = append(app.APIs, API{ID: r.ID, StageName: p["StageName"], BinaryMediaTypes: p["BinaryMediaTypes"]})
+			app.APIs = append(app.APIs, API{ID: r.ID, StageName: p["StageName"], BinaryMediaTypes: p["BinaryMediaTypes"], Cors: p["Cors"]})
 		case TypeHttpApi:
 			p := merge(hgm, r.Properties)
 			app.APIs = append(app.APIs, API{ID: r.ID, HTTP: true, StageName: p["StageName"]})
@@ -163,7 +173,7 @@ func (a *App) linkAPIs(apiGlobals map[string]any) error {
 		}
 	}
 	if implicit[ImplicitRestApi] {
-		a.APIs = append(a.APIs, API{ID: ImplicitRestApi, BinaryMediaTypes: apiGlobals["BinaryMediaTypes"]})
+		a.APIs = append(a.APIs, API{ID: ImplicitRestApi, BinaryMediaTypes: apiGlobals["BinaryMediaTypes"], Cors: apiGlobals["Cors"]})
 	}
 	if implicit[ImplicitHttpApi] {
 		a.APIs = append(a.APIs, API{ID: ImplicitHttpApi, HTTP: true})

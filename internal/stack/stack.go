@@ -72,12 +72,10 @@ type Stack struct {
 
 // Load reads the step's template and resolves its names for the deployment.
 func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
-	path := filepath.Join(dir, TemplateFile)
-	t, err := cfn.Load(path)
+	t, err := loadTemplate(dir)
 	if err != nil {
-		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
+		return nil, nil, err
 	}
-	t.Name = DisplayPath(path)
 	app, err := sam.Read(t, d)
 	if err != nil {
 		return nil, nil, err
@@ -89,6 +87,27 @@ func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
 	return app, env, nil
 }
 
+// Support lists what the local stack refuses or only warns about in the
+// step's template (see sam.SupportTable), without stopping at the first
+// refusal: for `workshop doctor` and the first line of `workshop run`.
+func Support(dir string, d sam.Deployment) ([]sam.Finding, error) {
+	t, err := loadTemplate(dir)
+	if err != nil {
+		return nil, err
+	}
+	return sam.Check(t, d)
+}
+
+func loadTemplate(dir string) (*cfn.Template, error) {
+	path := filepath.Join(dir, TemplateFile)
+	t, err := cfn.Load(path)
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
+	}
+	t.Name = DisplayPath(path)
+	return t, nil
+}
+
 // Deploy builds and starts everything the template describes. Close stops it.
 func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	logs := opts.Logs
@@ -98,6 +117,9 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	app, env, err := Load(opts.Dir, opts.Deployment)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range app.Warnings {
+		fmt.Fprintln(logs, "warning:", w)
 	}
 	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey}
 	defer func() {
@@ -211,6 +233,22 @@ func (s *Stack) apis() ([]apigw.API, error) {
 			for _, t := range list {
 				// SAM writes / as ~1 (a JSON pointer escape) and turns it back.
 				api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(fmt.Sprint(t), "~1", "/"))
+			}
+		}
+		if a.Cors != nil {
+			where := s.App.Template.Where(a.ID)
+			if a.ID == sam.ImplicitRestApi { // its Cors comes from Globals
+				where = s.App.Template.WhereKey("Globals/Api/Cors")
+			}
+			v, err := s.Env.Resolve(a.Cors)
+			if err == nil {
+				var c *sam.Cors
+				if c, err = sam.ReadCors(v); err == nil {
+					api.CORS = (*apigw.CORS)(c)
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: resource %s: %w", where, a.ID, err)
 			}
 		}
 		for _, r := range s.App.Routes {

@@ -27,6 +27,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -134,10 +135,21 @@ func run(args []string) error {
 	// ends now: stop at once.
 	ctx, now := signals()
 
-	fmt.Printf("workshop: running %s (%s) locally\n", t.Step.Slug, rel(t.Root, t.Dir))
 	deployment, err := localDeployment(t)
 	if err != nil {
 		return err
+	}
+	// The first line says what the local stack refuses or only warns about
+	// in this template (docs/local-vs-aws.md); a refusal stops the deploy
+	// below with one line for each.
+	support := "the template cannot be read (see below)"
+	findings, err := stack.Support(t.Dir, deployment)
+	if err == nil {
+		support = sam.Summary(findings)
+	}
+	fmt.Printf("workshop: running %s (%s) locally; %s\n", t.Step.Slug, rel(t.Root, t.Dir), support)
+	if err := sam.Refusals(findings); err != nil {
+		return err // before starting anything
 	}
 	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
 	if err != nil {
