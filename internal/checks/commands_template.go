@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -39,7 +40,7 @@ func (st *state) templatePath() string {
 }
 
 func (st *state) rel(path string) string {
-	return stack.DisplayPath(path)
+	return repo.DisplayPath(path)
 }
 
 // relPaths shortens absolute paths in a tool's message to repository-relative ones.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // appFiles lists a step directory's own files: what a learner deploys
@@ -32,7 +32,7 @@ func appFiles(t *testing.T, dir string) []string {
 // repoManifest returns the repository root and its step list.
 func repoManifest(t *testing.T) (string, *Manifest) {
 	t.Helper()
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

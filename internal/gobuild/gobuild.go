@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Target is one function to build.
@@ -235,14 +237,10 @@ func relativeOutput(output, dir string) string {
 
 // moduleRoot is the nearest directory at or above dir holding go.mod, else dir.
 func moduleRoot(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
+	if root, err := repo.Root(dir); err == nil {
+		return root
 	}
+	return dir
 }
 
 // CheckELF checks that the executable at path is a Linux (ELF) executable

@@ -210,7 +210,7 @@ var (
 )
 
 // Managed returns the AWS managed policy with this ARN, if the workshop knows it
-// (AWSLambdaBasicExecutionRole, AmazonDynamoDBFullAccess, AmazonDynamoDBReadOnlyAccess).
+// (ManagedARNs lists them).
 func Managed(arn string) (Policy, bool) {
 	managedOnce.Do(func() {
 		managedParsed = make(map[string]Policy, len(managedDocs))

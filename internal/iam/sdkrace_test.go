@@ -3,7 +3,6 @@ package iam
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"net/http/httptrace"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // TestProxySDKRace sends what a function's code sends (PutItem then Scan, one
@@ -40,12 +40,7 @@ import (
 func TestProxySDKRace(t *testing.T) {
 	ctx := context.Background()
 	b, err := dynamo.Start(ctx, dynamo.Options{})
-	if errors.Is(err, dynamo.ErrNotInstalled) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, err)
 	defer b.Close()
 	const stackKey, fnKey = "sdkracestack", "sdkracefunction"
 	db, err := b.Client(ctx, stackKey, region)

@@ -2,9 +2,7 @@ package sam
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 func readApp(t *testing.T) *App {
@@ -114,12 +113,7 @@ func TestEnv(t *testing.T) {
 // CloudFormation would create.
 func TestSimpleTableMatchesTranslator(t *testing.T) {
 	ctx := context.Background()
-	if err := samtools.Available(ctx); err != nil {
-		if errors.Is(err, samtools.ErrMissing) && os.Getenv("CI") != "true" && os.Getenv("WORKSHOP_STRICT") != "1" {
-			t.Skip(err)
-		}
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, samtools.Available(ctx))
 	res, err := samtools.Analyze(ctx, "testdata/app.yaml", samtools.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,29 +15,18 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 //go:embed samtools.py
 var script string
-
-// ErrMissing is matched (errors.Is) by the error Available and Analyze return
-// when Python, cfn-lint or the SAM translator is not installed.
-var ErrMissing = errors.New("a SAM tool is missing")
-
-// MissingError says what is missing and how to install it.
-type MissingError struct {
-	Msg string
-}
-
-func (e *MissingError) Error() string        { return e.Msg }
-func (e *MissingError) Is(target error) bool { return target == ErrMissing }
 
 // Finding is one cfn-lint finding.
 type Finding struct {
@@ -114,7 +103,7 @@ type tools struct {
 var probes flight[*tools]
 
 // Available reports whether Python, cfn-lint and the SAM translator are
-// installed. The error matches ErrMissing and says what to install.
+// installed. The error matches tool.ErrMissing and says what to install.
 func Available(ctx context.Context) error {
 	_, err := findTools(ctx)
 	return err
@@ -130,9 +119,9 @@ func findTools(ctx context.Context) (*tools, error) {
 	python, err := exec.LookPath(name)
 	if err != nil {
 		if name != "python3" {
-			return nil, &MissingError{fmt.Sprintf("WORKSHOP_PYTHON=%s is not a Python I can run (%v): point it at a Python 3 with cfn-lint installed, or unset it to use python3 from PATH", name, err)}
+			return nil, &tool.MissingError{Tool: fmt.Sprintf("the Python named by WORKSHOP_PYTHON=%s (%v)", name, err), Hint: "point WORKSHOP_PYTHON at a Python 3 with cfn-lint installed, or unset it to use python3 from PATH"}
 		}
-		return nil, &MissingError{"python3 is not installed (not found on PATH): install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
+		return nil, &tool.MissingError{Tool: "python3", Hint: "it is not on PATH: install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
 	}
 	return probes.do(ctx, python, func(ctx context.Context) (*tools, error) {
 		out, err := runPython(ctx, python, "probe", nil, "")
@@ -145,9 +134,9 @@ func findTools(ctx context.Context) (*tools, error) {
 		}
 		switch {
 		case versions["cfn-lint"] == "":
-			return nil, &MissingError{fmt.Sprintf("cfn-lint is not installed: pip install cfn-lint (it brings aws-sam-translator); checked with %s", python)}
+			return nil, &tool.MissingError{Tool: "cfn-lint", Hint: "pip install cfn-lint (it brings aws-sam-translator); checked with " + python}
 		case versions["aws-sam-translator"] == "":
-			return nil, &MissingError{fmt.Sprintf("aws-sam-translator is not installed: pip install aws-sam-translator; checked with %s", python)}
+			return nil, &tool.MissingError{Tool: "aws-sam-translator", Hint: "pip install aws-sam-translator; checked with " + python}
 		}
 		exe := versions["executable"]
 		delete(versions, "executable")
@@ -198,7 +187,7 @@ var results flight[*Result]
 
 // Analyze lints the template with cfn-lint and translates it with the SAM
 // translator. Problems in the template are in the Result; the error is for
-// missing tools (errors.Is(err, ErrMissing)), an unreadable file or a failed
+// missing tools (errors.Is(err, tool.ErrMissing)), an unreadable file or a failed
 // run. Results are cached per (absolute path, content, options).
 func Analyze(ctx context.Context, templatePath string, opts Options) (*Result, error) {
 	return analyze(ctx, templatePath, opts, userCacheDir())

@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // TestDynamoDBLocalRestart kills DynamoDB Local under a running stack (step 05's
@@ -20,23 +21,17 @@ import (
 // second, and once it has restarted the table is there again, empty, and the
 // API works.
 func TestDynamoDBLocalRestart(t *testing.T) {
-	strict := os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1"
-	if dynamo.KindFromEnv() != dynamo.KindLocal && !strict {
+	if dynamo.KindFromEnv() != dynamo.KindLocal && !tool.Strict() {
 		t.Skip("DynamoDB Local tests run with WORKSHOP_DYNAMODB=local (or WORKSHOP_STRICT=1, CI=true)")
 	}
-	root, err := RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
 	var logs logbuf.Buffer
 	b, err := dynamo.Start(ctx, dynamo.Options{Kind: dynamo.KindLocal, Logs: &logs})
-	if errors.Is(err, dynamo.ErrNotInstalled) && !strict {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, err)
 	defer b.Close()
 	s, err := Deploy(ctx, Options{Dir: filepath.Join(root, "solutions", "05-put-then-scan"), Backend: b, Logs: &logs})
 	if err != nil {

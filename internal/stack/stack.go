@@ -29,6 +29,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
 
@@ -75,9 +76,9 @@ func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
 	path := filepath.Join(dir, TemplateFile)
 	t, err := cfn.Load(path)
 	if err != nil {
-		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
+		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, repo.DisplayPath(path)))
 	}
-	t.Name = DisplayPath(path)
+	t.Name = repo.DisplayPath(path)
 	app, err := sam.Read(t)
 	if err != nil {
 		return nil, nil, err
@@ -149,7 +150,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err := fn.BuildProblem(); err != nil {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
-		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, DisplayPath(fn.CodeDir))
+		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, repo.DisplayPath(fn.CodeDir))
 		bin, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
 		if err != nil {
 			return nil, err
@@ -377,40 +378,4 @@ func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, er
 		return nil, "", err
 	}
 	return r.Payload, r.FunctionError, nil
-}
-
-// RepoRoot walks up from dir to the directory holding go.mod.
-func RepoRoot(dir string) (string, error) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod above %s: run this inside the workshop repository", dir)
-		}
-		d = parent
-	}
-}
-
-// DisplayPath names a file for messages: relative to the repository root
-// (steps/01-hello-api/template.yaml), which reads the same wherever the
-// learner runs the command from.
-func DisplayPath(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	root, err := RepoRoot(filepath.Dir(abs))
-	if err != nil {
-		return path
-	}
-	if r, err := filepath.Rel(root, abs); err == nil {
-		return r
-	}
-	return path
 }
