@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net"
 	"net/http"
@@ -74,11 +75,20 @@ type Stack struct {
 // Load reads the step's template and resolves its names for the deployment.
 func Load(dir string, d sam.Deployment) (*sam.App, *cfn.Env, error) {
 	path := filepath.Join(dir, TemplateFile)
-	t, err := cfn.Load(path)
+	name := repo.DisplayPath(path) // messages name steps/NN-x/template.yaml wherever the learner is
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), path, repo.DisplayPath(path)))
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // its message repeats the absolute path; errors.Is still sees fs.ErrNotExist
+		}
+		return nil, nil, fmt.Errorf("%s: reading the template: %w", name, err)
 	}
-	t.Name = repo.DisplayPath(path)
+	t, err := cfn.Parse(name, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.Path, t.Name = path, name // the tools read the file by its path
 	app, err := sam.Read(t)
 	if err != nil {
 		return nil, nil, err
