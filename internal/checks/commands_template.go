@@ -364,7 +364,9 @@ func runGolden(ts *testscript.TestScript, st *state, in input) {
 	if err := json.Unmarshal(want, &w); err != nil {
 		brokenCheck(ts, "golden file %s is not JSON (%v): record it again with %s=1 go test ./solutions/%s", st.rel(file), err, UpdateGolden, st.target.Step.Slug)
 	}
-	_ = json.Unmarshal(got, &g)
+	if err := json.Unmarshal(got, &g); err != nil {
+		brokenCheck(ts, "decoding %s: %v", what, err)
+	}
 	if !reflect.DeepEqual(w, g) {
 		st.fail(ts, "%s: the SAM translator makes %s differ from the solution's (%s):\n%s", where, what, st.rel(file), firstDiff(w, g, ""))
 	}
