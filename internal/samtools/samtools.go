@@ -15,12 +15,14 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
@@ -147,9 +149,18 @@ func findTools(ctx context.Context) (*tools, error) {
 	})
 }
 
-// runPython runs the embedded script in mode with stdin.
+// pythonTimeout bounds one run of the script. A cold start of cfn-lint on a
+// loaded machine takes seconds; minutes means it is stuck.
+var pythonTimeout = 2 * time.Minute
+
+var errPythonTimeout = errors.New("the Python tools took too long")
+
+// runPython runs the embedded script in mode, with stdin, within pythonTimeout.
 func runPython(ctx context.Context, python, mode string, stdin []byte, region string) ([]byte, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, pythonTimeout, errPythonTimeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-c", script, mode)
+	cmd.WaitDelay = 5 * time.Second // a child left holding the output cannot keep us waiting
 	cmd.Stdin = bytes.NewReader(stdin)
 	// A neutral directory, so a .cfnlintrc lying in the caller's directory
 	// does not change the findings behind the cache's back.
@@ -164,6 +175,9 @@ func runPython(ctx context.Context, python, mode string, stdin []byte, region st
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if errors.Is(context.Cause(ctx), errPythonTimeout) {
+			return nil, fmt.Errorf("%s: cfn-lint and the SAM translator (%s) did not finish within %v and were stopped: run `cfn-lint template.yaml` by hand to see whether it hangs", python, mode, pythonTimeout)
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
@@ -346,5 +347,33 @@ func TestFindingString(t *testing.T) {
 		if got := tt.f.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// A Python that never answers is stopped after pythonTimeout with a message
+// saying so, instead of holding the check until the test's deadline.
+func TestRunPythonTimeout(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses a shell script")
+	}
+	stuck := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(stuck, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { pythonTimeout = d }(pythonTimeout)
+	pythonTimeout = 100 * time.Millisecond
+	start := time.Now()
+	_, err := runPython(context.Background(), stuck, "analyze", nil, "")
+	if err == nil || !strings.Contains(err.Error(), "did not finish within 100ms and were stopped") {
+		t.Errorf("runPython = %v, want it to say it did not finish within 100ms", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("runPython took %v: the bound did not stop it", d)
+	}
+	// The caller's own cancellation stays context.Canceled.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := runPython(ctx, stuck, "analyze", nil, ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("runPython with a cancelled context = %v, want context.Canceled", err)
 	}
 }
