@@ -1,5 +1,6 @@
-// Package samtools runs the tools AWS users run on SAM templates: cfn-lint and
-// the SAM translator (aws-sam-translator). Both are Python; one embedded
+// Package samtools runs AWS's own Python tools on SAM templates, as a
+// subprocess: cfn-lint and the SAM translator (aws-sam-translator). Reading a
+// template in Go, without them, is package sam. Both are Python; one embedded
 // script does both jobs in one process, because importing cfn-lint alone takes
 // about two seconds.
 //
