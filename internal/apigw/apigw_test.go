@@ -43,14 +43,20 @@ func (f *fakeInvoker) calls() int {
 // event decodes the last event the function received.
 func (f *fakeInvoker) event(t *testing.T) events.APIGatewayProxyRequest {
 	t.Helper()
+	return lastEvent[events.APIGatewayProxyRequest](t, f)
+}
+
+// lastEvent decodes the last event f received as an E.
+func lastEvent[E any](t *testing.T, f *fakeInvoker) E {
+	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.payloads) == 0 {
 		t.Fatal("the function was not invoked")
 	}
-	var ev events.APIGatewayProxyRequest
+	var ev E
 	if err := json.Unmarshal(f.payloads[len(f.payloads)-1], &ev); err != nil {
-		t.Fatalf("event is not an APIGatewayProxyRequest: %v", err)
+		t.Fatalf("the event is not a %T: %v", ev, err)
 	}
 	return ev
 }
