@@ -47,14 +47,7 @@ func TestProxySDKRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("dva-01-001-Table"),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
-	}
+	createTable(t, db)
 
 	p, err := NewProxy(b.Endpoint(), region, account, nil)
 	if err != nil {
@@ -223,5 +216,18 @@ func (c *stallConn) release() {
 	select {
 	case c.answered <- struct{}{}:
 	default:
+	}
+}
+
+// createTable creates the table the tests use, dva-01-001-Table (key dt, a string).
+func createTable(t *testing.T, db *dynamodb.Client) {
+	t.Helper()
+	if _, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("dva-01-001-Table"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatalf("creating the table: %v", err)
 	}
 }

@@ -63,14 +63,11 @@ func TestDynamoDBLocalRestart(t *testing.T) {
 	// waitLog waits until the logs say want, for at most limit.
 	waitLog := func(want string, limit time.Duration) time.Duration {
 		t.Helper()
-		began := time.Now()
-		for !strings.Contains(logs.String(), want) {
-			if time.Since(began) > limit {
-				t.Fatalf("the logs do not say %q after %s:\n%s", want, limit, logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
+		took, ok := logs.WaitFor(want, 1, limit)
+		if !ok {
+			t.Fatalf("the logs do not say %q after %s:\n%s", want, limit, logs.String())
 		}
-		return time.Since(began)
+		return took
 	}
 
 	hello("before the kill")
