@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
@@ -72,7 +73,7 @@ func buildHost(ctx context.Context, dir, outDir, cacheDir string) (string, error
 	if err != nil {
 		return "", err
 	}
-	key, err := sourceKey(ctx, goTool, dir, runtime.GOOS, runtime.GOARCH)
+	key, err := rememberedKey(ctx, goTool, dir, runtime.GOOS, runtime.GOARCH)
 	if err != nil {
 		// go build says what is wrong better than go list does.
 		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
@@ -132,18 +133,22 @@ func prune(dir string, age time.Duration) {
 // in the main module (or in a module replaced by a local directory), and the
 // path@version of every other module, which the module cache never changes.
 // The standard library comes with the Go version.
-func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, stamps, error) {
 	env := buildEnv(goos, goarch)
 	h := sha256.New()
-	settings, err := goOutput(ctx, goTool, dir, env, "env", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN")
+	read := stamps{}
+	settings, err := goOutput(ctx, goTool, dir, env, "env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	h.Write(settings)
+	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
+		read.add(goenv) // `go env -w` writes there
+	}
 	out, err := goOutput(ctx, goTool, dir, env, "list", "-deps",
 		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles", ".")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
@@ -158,7 +163,7 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, e
 			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles []string
 		}
 		if err := dec.Decode(&p); err != nil {
-			return "", fmt.Errorf("reading go list's output: %w", err)
+			return "", nil, fmt.Errorf("reading go list's output: %w", err)
 		}
 		if p.Standard {
 			continue
@@ -175,29 +180,31 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, e
 			}
 		}
 		if m := p.Module; m != nil && m.GoMod != "" {
-			if err := hashFile(h, m.GoMod); err != nil {
-				return "", err
+			if err := hashFile(h, read, m.GoMod); err != nil {
+				return "", nil, err
 			}
 			if m.Main {
-				if err := hashFile(h, filepath.Join(filepath.Dir(m.GoMod), "go.sum")); err != nil {
-					return "", err
+				if err := hashFile(h, read, filepath.Join(filepath.Dir(m.GoMod), "go.sum")); err != nil {
+					return "", nil, err
 				}
 			}
 		}
+		read.add(p.Dir) // a file added or removed changes the directory
 		for _, files := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.HFiles, p.SFiles, p.SysoFiles, p.EmbedFiles} {
 			for _, f := range files {
-				if err := hashFile(h, filepath.Join(p.Dir, f)); err != nil {
-					return "", err
+				if err := hashFile(h, read, filepath.Join(p.Dir, f)); err != nil {
+					return "", nil, err
 				}
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), read, nil
 }
 
-// hashFile adds a file's name and content to h; a missing file (a module
-// without go.sum) counts as empty.
-func hashFile(h io.Writer, path string) error {
+// hashFile adds a file's name and content to h, and its stamp to read; a
+// missing file (a module without go.sum) counts as empty.
+func hashFile(h io.Writer, read stamps, path string) error {
+	read.add(path)
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -205,6 +212,58 @@ func hashFile(h io.Writer, path string) error {
 	fmt.Fprintf(h, "%s %d\n", path, len(data))
 	_, err = h.Write(data)
 	return err
+}
+
+// stamps are the size and modification time of the files and directories a
+// key was computed from ("" for a missing one).
+type stamps map[string]string
+
+func stampOf(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
+}
+
+func (s stamps) add(path string) { s[path] = stampOf(path) }
+
+// unchanged reports whether every file and directory is as it was.
+func (s stamps) unchanged() bool {
+	for path, st := range s {
+		if stampOf(path) != st {
+			return false
+		}
+	}
+	return true
+}
+
+// keys remembers, per directory and go settings, the last key and what it was
+// computed from: while none of those files changes, go list need not run
+// again (it takes most of a second for a function that uses the AWS SDK).
+var keys sync.Map // string -> remembered
+
+type remembered struct {
+	key  string
+	read stamps
+}
+
+// rememberedKey is sourceKey, remembered while its sources are unchanged.
+func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+	var settings strings.Builder
+	fmt.Fprintf(&settings, "%s\x00%s\x00%s\x00%s", goTool, dir, goos, goarch)
+	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
+		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
+	}
+	if r, ok := keys.Load(settings.String()); ok && r.(remembered).read.unchanged() {
+		return r.(remembered).key, nil
+	}
+	key, read, err := sourceKey(ctx, goTool, dir, goos, goarch)
+	if err != nil {
+		return "", err
+	}
+	keys.Store(settings.String(), remembered{key, read})
+	return key, nil
 }
 
 // buildEnv is the environment of the go tool for a build for goos/goarch.

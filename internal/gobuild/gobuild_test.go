@@ -158,7 +158,7 @@ func hostKey(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH)
+	key, err := rememberedKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,4 +355,32 @@ func TestRelativeOutput(t *testing.T) {
 			t.Errorf("relativeOutput(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// BenchmarkSourceKey measures what each deployment pays to find its build in
+// the cache of step 05's solution: go env and go list -deps, or the stamps of
+// the files they listed when nothing has changed.
+func BenchmarkSourceKey(b *testing.B) {
+	goTool, err := goCommand()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "solutions", "05-put-then-scan"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("go list", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rememberedKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
