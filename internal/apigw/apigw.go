@@ -359,9 +359,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.logf("%s %s -> 200 (CORS preflight: the mock integration SAM adds for Cors)", r.Method, target)
 		return
 	}
-	tooLong, internal, timeout := restTooLong, restInternal, restTimeout
+	tooLong, internal, timeout, badRequest := restTooLong, restInternal, restTimeout, restBadRequest
 	if a.HTTP {
-		tooLong, internal, timeout = httpTooLong, httpInternal, httpTimeout
+		tooLong, internal, timeout, badRequest = httpTooLong, httpInternal, httpTimeout, httpBadRequest
 	}
 
 	if r.Body == nil { // a client request handed over directly
@@ -375,7 +375,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, tooLong)
 			return
 		}
-		g.logf("%s %s -> %s: reading the request body: %v", r.Method, target, rt.Function, err)
+		// A body that ends early or is badly chunked never reaches the
+		// integration: API Gateway answers 400 without invoking the function.
+		g.fail(w, r, target, rt, start, badRequest, fmt.Sprintf("reading the request body: %v", err))
 		return
 	}
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -42,14 +43,20 @@ func (f *fakeInvoker) calls() int {
 // event decodes the last event the function received.
 func (f *fakeInvoker) event(t *testing.T) events.APIGatewayProxyRequest {
 	t.Helper()
+	return lastEvent[events.APIGatewayProxyRequest](t, f)
+}
+
+// lastEvent decodes the last event f received as an E.
+func lastEvent[E any](t *testing.T, f *fakeInvoker) E {
+	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.payloads) == 0 {
 		t.Fatal("the function was not invoked")
 	}
-	var ev events.APIGatewayProxyRequest
+	var ev E
 	if err := json.Unmarshal(f.payloads[len(f.payloads)-1], &ev); err != nil {
-		t.Fatalf("event is not an APIGatewayProxyRequest: %v", err)
+		t.Fatalf("the event is not a %T: %v", ev, err)
 	}
 	return ev
 }
@@ -372,6 +379,47 @@ func TestRequestTooLong(t *testing.T) {
 
 	rec = serve(h, "POST", "/hello", bytes.Repeat([]byte("a"), MaxBodyBytes), nil)
 	eq(t, "status at the limit", rec.Code, http.StatusOK)
+}
+
+// errReader fails as a body that ends early or is badly chunked does.
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// A body that cannot be read never reaches the function: API Gateway answers
+// 400, not an empty 200.
+func TestRequestBodyUnreadable(t *testing.T) {
+	tests := []struct {
+		name string
+		http bool
+		body string
+		typ  string
+	}{
+		{"REST API", false, `{"message":"Bad Request"}`, "BadRequestException"},
+		{"HTTP API", true, `{"message":"Bad Request"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &fakeInvoker{response: []byte(okResponse)}
+			var logs bytes.Buffer
+			h, err := New(Config{Logs: &logs, APIs: []API{{ID: "Api", HTTP: tt.http, Routes: []Route{{Method: "POST", Path: "/hello", Function: "HelloFunction", Invoker: inv}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("POST", "/hello", errReader{})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			eq(t, "status", rec.Code, http.StatusBadRequest)
+			eq(t, "body", rec.Body.String(), tt.body)
+			eq(t, "x-amzn-ErrorType", rec.Header().Get("X-Amzn-Errortype"), tt.typ)
+			if inv.calls() != 0 {
+				t.Errorf("the function was invoked")
+			}
+			if !strings.Contains(logs.String(), "400") || !strings.Contains(logs.String(), "reading the request body: unexpected EOF") {
+				t.Errorf("log = %q", logs.String())
+			}
+		})
+	}
 }
 
 func TestNewRejects(t *testing.T) {

@@ -3,7 +3,6 @@ package apigw
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -36,30 +35,12 @@ func apiOf(id string, httpAPI bool, stage string, inv Invoker, routes ...string)
 
 func v1Event(t *testing.T, f *fakeInvoker) eventV1 {
 	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.payloads) == 0 {
-		t.Fatal("the function was not invoked")
-	}
-	var ev eventV1
-	if err := json.Unmarshal(f.payloads[len(f.payloads)-1], &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev
+	return lastEvent[eventV1](t, f)
 }
 
 func v2Event(t *testing.T, f *fakeInvoker) eventV2 {
 	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.payloads) == 0 {
-		t.Fatal("the function was not invoked")
-	}
-	var ev eventV2
-	if err := json.Unmarshal(f.payloads[len(f.payloads)-1], &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev
+	return lastEvent[eventV2](t, f)
 }
 
 // Header names reach the function as the client sent them (Go's server

@@ -127,28 +127,32 @@ func compareShape(t *testing.T, path string, want, got any, volatile []string) {
 	}
 }
 
-func TestGoldenRESTEvent(t *testing.T) {
-	var ref map[string]any
-	loadJSON(t, "rest-event.json", &ref)
+// sentEvent sends the raw request to api (id abcdef1234, one route POST
+// /items/{id}) over the wire and returns the event the function received.
+func sentEvent(t *testing.T, api API, raw string) map[string]any {
+	t.Helper()
 	inv := &fakeInvoker{response: []byte(okResponse)}
-	h, err := New(Config{APIs: []API{{ID: "ServerlessRestApi", APIID: "abcdef1234",
-		Routes: []Route{{Method: "POST", Path: "/items/{id}", Function: "F", Invoker: inv}}}}})
+	api.APIID = "abcdef1234"
+	api.Routes = []Route{{Method: "POST", Path: "/items/{id}", Function: "F", Invoker: inv}}
+	h, err := New(Config{APIs: []API{api}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := serveWire(t, h)
-	body := `{"name":"Zoë"}`
-	resp := send("POST /Prod/items/a%20b?repeat=one&repeat=two&plus=a+b&encoded=a%2Bb&empty= HTTP/1.1\r\n" +
-		"Host: abcdef1234.execute-api.us-east-1.amazonaws.com\r\nuser-agent: curl/8.5.0\r\naccept: */*\r\n" +
-		"content-type: application/json\r\nx-api-key: abc\r\nx-multi: first\r\nx-multi: second\r\n" +
-		fmt.Sprintf("content-length: %d\r\n\r\n", len(body)) + body)
-	if resp.StatusCode != 200 {
+	if resp := serveWire(t, h)(raw); resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, readBody(resp))
 	}
-	var got map[string]any
-	if err := json.Unmarshal(inv.payloads[0], &got); err != nil {
-		t.Fatal(err)
-	}
+	return lastEvent[map[string]any](t, inv)
+}
+
+func TestGoldenRESTEvent(t *testing.T) {
+	var ref map[string]any
+	loadJSON(t, "rest-event.json", &ref)
+	body := `{"name":"Zoë"}`
+	got := sentEvent(t, API{ID: "ServerlessRestApi"},
+		"POST /Prod/items/a%20b?repeat=one&repeat=two&plus=a+b&encoded=a%2Bb&empty= HTTP/1.1\r\n"+
+			"Host: abcdef1234.execute-api.us-east-1.amazonaws.com\r\nuser-agent: curl/8.5.0\r\naccept: */*\r\n"+
+			"content-type: application/json\r\nx-api-key: abc\r\nx-multi: first\r\nx-multi: second\r\n"+
+			fmt.Sprintf("content-length: %d\r\n\r\n", len(body))+body)
 	var volatile []string
 	for _, h := range []string{"X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"} {
 		volatile = append(volatile, "headers."+h, "multiValueHeaders."+h)
@@ -162,26 +166,13 @@ func TestGoldenRESTEvent(t *testing.T) {
 func TestGoldenHTTPAPIEvent(t *testing.T) {
 	var ref map[string]any
 	loadJSON(t, "http-api-event.json", &ref)
-	inv := &fakeInvoker{response: []byte(okResponse)}
-	h, err := New(Config{APIs: []API{{ID: "ServerlessHttpApi", HTTP: true, APIID: "abcdef1234",
-		Routes: []Route{{Method: "POST", Path: "/items/{id}", Function: "F", Invoker: inv}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	send := serveWire(t, h)
 	body := `{"name":"Zoë"}`
-	resp := send("POST /items/a%20b?repeat=one&repeat=two&plus=a+b&encoded=a%2Bb&empty= HTTP/1.1\r\n" +
-		"Host: abcdef1234.execute-api.us-east-1.amazonaws.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n" +
-		"Content-Type: application/json\r\nX-Api-Key: abc\r\nx-multi: first\r\nX-Multi: second\r\n" +
-		"Cookie: session=abc123; theme=dark\r\n" +
-		fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d: %s", resp.StatusCode, readBody(resp))
-	}
-	var got map[string]any
-	if err := json.Unmarshal(inv.payloads[0], &got); err != nil {
-		t.Fatal(err)
-	}
+	got := sentEvent(t, API{ID: "ServerlessHttpApi", HTTP: true},
+		"POST /items/a%20b?repeat=one&repeat=two&plus=a+b&encoded=a%2Bb&empty= HTTP/1.1\r\n"+
+			"Host: abcdef1234.execute-api.us-east-1.amazonaws.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n"+
+			"Content-Type: application/json\r\nX-Api-Key: abc\r\nx-multi: first\r\nX-Multi: second\r\n"+
+			"Cookie: session=abc123; theme=dark\r\n"+
+			fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))+body)
 	var volatile []string
 	for _, h := range []string{"x-amzn-trace-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"} {
 		volatile = append(volatile, "headers."+h)

@@ -13,11 +13,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // command is one testscript command of a step's checks. Its arguments are
@@ -218,17 +218,12 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 	ts.Fatalf("%s", msg)
 }
 
-// strict is set in CI: a missing tool fails instead of skipping.
-func strict() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1"
-}
-
 // missingTool skips the check (or fails it in strict mode) when err says a
 // tool is not installed; otherwise it returns and the caller reports err.
 func (st *state) missingTool(ts *testscript.TestScript, err error) {
-	if errors.Is(err, samtools.ErrMissing) || errors.Is(err, dynamo.ErrNotInstalled) {
-		if strict() {
-			st.fail(ts, "%v (CI=true or WORKSHOP_STRICT=1 requires every tool)", err)
+	if errors.Is(err, tool.ErrMissing) {
+		if tool.Strict() {
+			st.fail(ts, "%v (%s)", err, tool.StrictRule)
 		}
 		st.t.Skip(err.Error())
 	}

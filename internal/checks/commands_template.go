@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -39,7 +40,7 @@ func (st *state) templatePath() string {
 }
 
 func (st *state) rel(path string) string {
-	return stack.DisplayPath(path)
+	return repo.DisplayPath(path)
 }
 
 // relPaths shortens absolute paths in a tool's message to repository-relative ones.
@@ -363,7 +364,9 @@ func runGolden(ts *testscript.TestScript, st *state, in input) {
 	if err := json.Unmarshal(want, &w); err != nil {
 		brokenCheck(ts, "golden file %s is not JSON (%v): record it again with %s=1 go test ./solutions/%s", st.rel(file), err, UpdateGolden, st.target.Step.Slug)
 	}
-	_ = json.Unmarshal(got, &g)
+	if err := json.Unmarshal(got, &g); err != nil {
+		brokenCheck(ts, "decoding %s: %v", what, err)
+	}
 	if !reflect.DeepEqual(w, g) {
 		st.fail(ts, "%s: the SAM translator makes %s differ from the solution's (%s):\n%s", where, what, st.rel(file), firstDiff(w, g, ""))
 	}

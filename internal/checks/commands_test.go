@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -86,7 +87,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 		}
 	}
 
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 // expression, a wrong argument) stops with a usage error naming the
 // command, never a panic or a learner's failure.
 func TestUsageErrors(t *testing.T) {
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -93,9 +94,9 @@ func regionSource(dir, region string) string {
 		}
 		for i, line := range strings.Split(string(data), "\n") {
 			if strings.Contains(line, `"`+region+`"`) {
-				return fmt.Sprintf("%s:%d", stack.DisplayPath(f), i+1)
+				return fmt.Sprintf("%s:%d", repo.DisplayPath(f), i+1)
 			}
 		}
 	}
-	return stack.DisplayPath(dir)
+	return repo.DisplayPath(dir)
 }

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // TestFixtureApps runs internal/checks/testdata/SCRIPT.txtar against an app
 // in internal/checks/fixtures (edited in a copy where a case says so): the
 // commands no step uses yet, on whichever backend WORKSHOP_DYNAMODB selects.
 func TestFixtureApps(t *testing.T) {
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -27,7 +28,7 @@ func FindStep(step string, solution bool) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := stack.RepoRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return Target{}, err
 	}
@@ -54,7 +55,7 @@ func appDir(arg string) (Target, error) {
 	if _, err := os.Stat(filepath.Join(abs, stack.TemplateFile)); err != nil {
 		return Target{}, fmt.Errorf("%s has no %s", arg, stack.TemplateFile)
 	}
-	root, err := stack.RepoRoot(abs)
+	root, err := repo.Root(abs)
 	if err != nil {
 		return Target{}, err
 	}

@@ -24,7 +24,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Mode says how a step's checks are judged.
@@ -71,7 +71,7 @@ func Resolve(dir string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := stack.RepoRoot(abs)
+	root, err := repo.Root(abs)
 	if err != nil {
 		return Target{}, err
 	}

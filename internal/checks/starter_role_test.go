@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -12,7 +13,7 @@ import (
 // starter template: a learner who writes the code before the policy meets
 // AWS's AccessDeniedException for the new action, and reads it in the logs.
 func TestStarterRoleDenies(t *testing.T) {
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

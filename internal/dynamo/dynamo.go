@@ -52,21 +52,6 @@ type Options struct {
 	Logs io.Writer
 }
 
-// ErrNotInstalled matches (with errors.Is) a *NotInstalledError: a tool the backend
-// needs is missing. Learner mode skips the checks that need it.
-var ErrNotInstalled = errors.New("tool not installed")
-
-// NotInstalledError says which tool is missing and what to do about it.
-type NotInstalledError struct {
-	Tool string // "DynamoDB Local", "Java"
-	Hint string // what to do
-}
-
-func (e *NotInstalledError) Error() string { return e.Tool + " is not installed: " + e.Hint }
-
-// Is makes errors.Is(err, ErrNotInstalled) true.
-func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInstalled }
-
 // KindFromEnv returns $WORKSHOP_DYNAMODB, or embedded when it is unset or empty.
 func KindFromEnv() string {
 	if k := strings.TrimSpace(os.Getenv(EnvKind)); k != "" {

@@ -22,12 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // kinds are the backends every end-to-end test runs against.
 var kinds = []string{KindEmbedded, KindLocal}
-
-func strict() bool { return os.Getenv("WORKSHOP_STRICT") == "1" || os.Getenv("CI") == "true" }
 
 // keeper holds DynamoDB Local open for the whole test binary, so tests share one
 // Java process instead of starting one each (2-3 s).
@@ -67,19 +67,14 @@ func TestMain(m *testing.M) {
 // or strict mode, where a missing tool fails).
 func requireLocal(t *testing.T) {
 	t.Helper()
-	if KindFromEnv() != KindLocal && !strict() {
+	if KindFromEnv() != KindLocal && !tool.Strict() {
 		t.Skip("DynamoDB Local tests run with WORKSHOP_DYNAMODB=local (or WORKSHOP_STRICT=1, CI=true)")
 	}
 	keeperOnce.Do(func() {
 		keeper, keeperErr = Start(context.Background(), Options{Kind: KindLocal, Logs: &keeperLogs})
 		t.Log(strings.TrimSpace(keeperLogs.String()))
 	})
-	if errors.Is(keeperErr, ErrNotInstalled) && !strict() {
-		t.Skip(keeperErr)
-	}
-	if keeperErr != nil {
-		t.Fatal(keeperErr)
-	}
+	tool.SkipMissing(t, keeperErr)
 }
 
 func startBackend(t *testing.T, kind string) *Backend {
@@ -467,7 +462,7 @@ func TestEndpointKind(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to say %q", err, tt.wantErr)
 				}
-				if errors.Is(err, ErrNotInstalled) {
+				if errors.Is(err, tool.ErrMissing) {
 					t.Errorf("err = %v: a configuration error is not a missing tool", err)
 				}
 				return
@@ -554,7 +549,7 @@ func TestLocalMissingOrBroken(t *testing.T) {
 	tests := []struct {
 		name          string
 		setup         func(t *testing.T) (root, path string)
-		wantInstalled bool // false: errors.Is(err, ErrNotInstalled)
+		wantInstalled bool // false: errors.Is(err, tool.ErrMissing)
 		wantErr       []string
 		wantLogs      []string // "-" first: must not appear
 	}{
@@ -596,8 +591,8 @@ func TestLocalMissingOrBroken(t *testing.T) {
 					t.Errorf("logs do not say %q:\n%s", want, logs.String())
 				}
 			}
-			if got := errors.Is(err, ErrNotInstalled); got == tt.wantInstalled {
-				t.Errorf("errors.Is(err, ErrNotInstalled) = %v for %v", got, err)
+			if got := errors.Is(err, tool.ErrMissing); got == tt.wantInstalled {
+				t.Errorf("errors.Is(err, tool.ErrMissing) = %v for %v", got, err)
 			}
 			for _, want := range tt.wantErr {
 				if !strings.Contains(err.Error(), want) {
@@ -605,21 +600,6 @@ func TestLocalMissingOrBroken(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestFindRepoRoot(t *testing.T) {
-	root, err := findRepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Tests run in internal/dynamo; go.mod is two levels up.
-	if want := filepath.Dir(filepath.Dir(wd)); root != want {
-		t.Errorf("findRepoRoot() = %s, want %s", root, want)
 	}
 }
 

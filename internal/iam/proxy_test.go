@@ -65,14 +65,7 @@ func TestProxyWithSDK(t *testing.T) {
 	// The stack's tables live under the stack's key.
 	const stackKey, writerKey, readerKey = "stackkey1", "writerkey1", "readerkey1"
 	stack := client(backend.URL, stackKey)
-	if _, err := stack.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("dva-01-001-Table"),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
-	}
+	createTable(t, stack)
 
 	writerRole := &Role{Name: "WriterRole", Policies: []Policy{mustPolicy(t, "inline policy Writes", allow("dynamodb:PutItem", table))}}
 	seedRole := &Role{Name: "FunctionRole", Policies: []Policy{

@@ -3,7 +3,6 @@ package iam
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"net/http/httptrace"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // TestProxySDKRace sends what a function's code sends (PutItem then Scan, one
@@ -40,26 +40,14 @@ import (
 func TestProxySDKRace(t *testing.T) {
 	ctx := context.Background()
 	b, err := dynamo.Start(ctx, dynamo.Options{})
-	if errors.Is(err, dynamo.ErrNotInstalled) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, err)
 	defer b.Close()
 	const stackKey, fnKey = "sdkracestack", "sdkracefunction"
 	db, err := b.Client(ctx, stackKey, region)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("dva-01-001-Table"),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
-	}
+	createTable(t, db)
 
 	p, err := NewProxy(b.Endpoint(), region, account, nil)
 	if err != nil {
@@ -228,5 +216,18 @@ func (c *stallConn) release() {
 	select {
 	case c.answered <- struct{}{}:
 	default:
+	}
+}
+
+// createTable creates the table the tests use, dva-01-001-Table (key dt, a string).
+func createTable(t *testing.T, db *dynamodb.Client) {
+	t.Helper()
+	if _, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("dva-01-001-Table"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatalf("creating the table: %v", err)
 	}
 }

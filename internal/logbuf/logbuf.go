@@ -5,6 +5,7 @@ package logbuf
 import (
 	"strings"
 	"sync"
+	"time"
 )
 
 // Buffer is a strings.Builder safe for concurrent use.
@@ -24,4 +25,17 @@ func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitFor waits until the log holds want at least n times, for at most limit,
+// and says how long that took and whether it came.
+func (l *Buffer) WaitFor(want string, n int, limit time.Duration) (time.Duration, bool) {
+	began := time.Now()
+	for strings.Count(l.String(), want) < n {
+		if time.Since(began) > limit {
+			return time.Since(began), false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(began), true
 }

@@ -2,7 +2,6 @@ package participant
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +10,10 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 func TestValidate(t *testing.T) {
@@ -199,12 +200,7 @@ func collisions(a, b map[string]string) []string {
 // WORKSHOP_STRICT=1.
 func requireTranslator(t *testing.T) {
 	t.Helper()
-	if err := samtools.Available(context.Background()); err != nil {
-		if errors.Is(err, samtools.ErrMissing) && os.Getenv("CI") != "true" && os.Getenv("WORKSHOP_STRICT") != "1" {
-			t.Skipf("skipped: the SAM translator is needed to compare the deployed names (%v)", err)
-		}
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, samtools.Available(context.Background()))
 }
 
 // TestNoCollision translates every step's finished template (the solution's:
@@ -213,7 +209,7 @@ func requireTranslator(t *testing.T) {
 // step side by side.
 func TestNoCollision(t *testing.T) {
 	requireTranslator(t)
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

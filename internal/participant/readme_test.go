@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // hardCoded are names a command must not spell out: in a shared account they
@@ -57,7 +57,7 @@ func hardCodedCommands(markdown string) []string {
 // TestReadmeCommands checks that no command in the READMEs and docs names a
 // stack or resource of the default Prefix.
 func TestReadmeCommands(t *testing.T) {
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

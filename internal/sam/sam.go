@@ -1,10 +1,12 @@
-// Package sam reads the parts of a SAM template the local runtime needs:
+// Package sam is the SAM transform in Go, without Python: it reads the parts
+// of a SAM template the local runtime needs:
 // functions (with Globals applied), their Api and HttpApi events and the APIs
 // those create, and DynamoDB tables,
 // with AWS::Serverless::SimpleTable expanded as the SAM transform expands it.
 //
 // It lets a learner who has only Go run a step. Where the SAM translator is
 // installed, checks compare this reading with the translator's own output.
+// Running AWS's own tools (cfn-lint, the SAM translator) is package samtools.
 package sam
 
 import (

@@ -1,5 +1,6 @@
-// Package samtools runs the tools AWS users run on SAM templates: cfn-lint and
-// the SAM translator (aws-sam-translator). Both are Python; one embedded
+// Package samtools runs AWS's own Python tools on SAM templates, as a
+// subprocess: cfn-lint and the SAM translator (aws-sam-translator). Reading a
+// template in Go, without them, is package sam. Both are Python; one embedded
 // script does both jobs in one process, because importing cfn-lint alone takes
 // about two seconds.
 //
@@ -22,22 +23,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 //go:embed samtools.py
 var script string
-
-// ErrMissing is matched (errors.Is) by the error Available and Analyze return
-// when Python, cfn-lint or the SAM translator is not installed.
-var ErrMissing = errors.New("a SAM tool is missing")
-
-// MissingError says what is missing and how to install it.
-type MissingError struct {
-	Msg string
-}
-
-func (e *MissingError) Error() string        { return e.Msg }
-func (e *MissingError) Is(target error) bool { return target == ErrMissing }
 
 // Finding is one cfn-lint finding.
 type Finding struct {
@@ -114,7 +106,7 @@ type tools struct {
 var probes flight[*tools]
 
 // Available reports whether Python, cfn-lint and the SAM translator are
-// installed. The error matches ErrMissing and says what to install.
+// installed. The error matches tool.ErrMissing and says what to install.
 func Available(ctx context.Context) error {
 	_, err := findTools(ctx)
 	return err
@@ -130,9 +122,9 @@ func findTools(ctx context.Context) (*tools, error) {
 	python, err := exec.LookPath(name)
 	if err != nil {
 		if name != "python3" {
-			return nil, &MissingError{fmt.Sprintf("WORKSHOP_PYTHON=%s is not a Python I can run (%v): point it at a Python 3 with cfn-lint installed, or unset it to use python3 from PATH", name, err)}
+			return nil, &tool.MissingError{Tool: fmt.Sprintf("the Python named by WORKSHOP_PYTHON=%s (%v)", name, err), Hint: "point WORKSHOP_PYTHON at a Python 3 with cfn-lint installed, or unset it to use python3 from PATH"}
 		}
-		return nil, &MissingError{"python3 is not installed (not found on PATH): install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
+		return nil, &tool.MissingError{Tool: "python3", Hint: "it is not on PATH: install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
 	}
 	return probes.do(ctx, python, func(ctx context.Context) (*tools, error) {
 		out, err := runPython(ctx, python, "probe", nil, "")
@@ -145,9 +137,9 @@ func findTools(ctx context.Context) (*tools, error) {
 		}
 		switch {
 		case versions["cfn-lint"] == "":
-			return nil, &MissingError{fmt.Sprintf("cfn-lint is not installed: pip install cfn-lint (it brings aws-sam-translator); checked with %s", python)}
+			return nil, &tool.MissingError{Tool: "cfn-lint", Hint: "pip install cfn-lint (it brings aws-sam-translator); checked with " + python}
 		case versions["aws-sam-translator"] == "":
-			return nil, &MissingError{fmt.Sprintf("aws-sam-translator is not installed: pip install aws-sam-translator; checked with %s", python)}
+			return nil, &tool.MissingError{Tool: "aws-sam-translator", Hint: "pip install aws-sam-translator; checked with " + python}
 		}
 		exe := versions["executable"]
 		delete(versions, "executable")
@@ -158,9 +150,18 @@ func findTools(ctx context.Context) (*tools, error) {
 	})
 }
 
-// runPython runs the embedded script in mode with stdin.
+// pythonTimeout bounds one run of the script. A cold start of cfn-lint on a
+// loaded machine takes seconds; minutes means it is stuck.
+var pythonTimeout = 2 * time.Minute
+
+var errPythonTimeout = errors.New("the Python tools took too long")
+
+// runPython runs the embedded script in mode, with stdin, within pythonTimeout.
 func runPython(ctx context.Context, python, mode string, stdin []byte, region string) ([]byte, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, pythonTimeout, errPythonTimeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-c", script, mode)
+	cmd.WaitDelay = 5 * time.Second // a child left holding the output cannot keep us waiting
 	cmd.Stdin = bytes.NewReader(stdin)
 	// A neutral directory, so a .cfnlintrc lying in the caller's directory
 	// does not change the findings behind the cache's back.
@@ -175,6 +176,9 @@ func runPython(ctx context.Context, python, mode string, stdin []byte, region st
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if errors.Is(context.Cause(ctx), errPythonTimeout) {
+			return nil, fmt.Errorf("%s: cfn-lint and the SAM translator (%s) did not finish within %v and were stopped: run `cfn-lint template.yaml` by hand to see whether it hangs", python, mode, pythonTimeout)
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -198,7 +202,7 @@ var results flight[*Result]
 
 // Analyze lints the template with cfn-lint and translates it with the SAM
 // translator. Problems in the template are in the Result; the error is for
-// missing tools (errors.Is(err, ErrMissing)), an unreadable file or a failed
+// missing tools (errors.Is(err, tool.ErrMissing)), an unreadable file or a failed
 // run. Results are cached per (absolute path, content, options).
 func Analyze(ctx context.Context, templatePath string, opts Options) (*Result, error) {
 	return analyze(ctx, templatePath, opts, userCacheDir())

@@ -10,25 +10,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
-// requireTools skips when the tools are missing, unless WORKSHOP_STRICT=1 or
-// CI=true asks for a failure.
+// requireTools skips when the tools are missing, unless strict mode asks for
+// a failure.
 func requireTools(t *testing.T) {
 	t.Helper()
-	if err := Available(context.Background()); err != nil {
-		missingTool(t, err)
-	}
-}
-
-// missingTool skips a test that needs a tool which is not installed; with
-// WORKSHOP_STRICT=1 or CI=true, where every tool must be present, it fails.
-func missingTool(t *testing.T, err error) {
-	t.Helper()
-	if os.Getenv("WORKSHOP_STRICT") == "1" || os.Getenv("CI") == "true" {
-		t.Fatal(err)
-	}
-	t.Skip(err)
+	tool.SkipMissing(t, Available(context.Background()))
 }
 
 func resourceTypes(tmpl map[string]any) map[string]string {
@@ -310,7 +301,7 @@ func TestAvailableMissing(t *testing.T) {
 					t.Skip("uses a shell script")
 				}
 				if _, err := exec.LookPath("python3"); err != nil {
-					missingTool(t, err)
+					tool.SkipMissing(t, &tool.MissingError{Tool: "python3", Hint: err.Error()})
 				}
 				p := filepath.Join(t.TempDir(), "python")
 				if err := os.WriteFile(p, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755); err != nil {
@@ -325,14 +316,14 @@ func TestAvailableMissing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("WORKSHOP_PYTHON", tt.python(t))
 			err := Available(context.Background())
-			if !errors.Is(err, ErrMissing) {
-				t.Fatalf("Available() = %v, want ErrMissing", err)
+			if !errors.Is(err, tool.ErrMissing) {
+				t.Fatalf("Available() = %v, want tool.ErrMissing", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Available() = %q, want it to say %q", err, tt.want)
 			}
-			if _, err := Analyze(context.Background(), "testdata/valid.yaml", Options{}); !errors.Is(err, ErrMissing) {
-				t.Errorf("Analyze() = %v, want ErrMissing", err)
+			if _, err := Analyze(context.Background(), "testdata/valid.yaml", Options{}); !errors.Is(err, tool.ErrMissing) {
+				t.Errorf("Analyze() = %v, want tool.ErrMissing", err)
 			}
 		})
 	}
@@ -356,5 +347,33 @@ func TestFindingString(t *testing.T) {
 		if got := tt.f.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// A Python that never answers is stopped after pythonTimeout with a message
+// saying so, instead of holding the check until the test's deadline.
+func TestRunPythonTimeout(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses a shell script")
+	}
+	stuck := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(stuck, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { pythonTimeout = d }(pythonTimeout)
+	pythonTimeout = 100 * time.Millisecond
+	start := time.Now()
+	_, err := runPython(context.Background(), stuck, "analyze", nil, "")
+	if err == nil || !strings.Contains(err.Error(), "did not finish within 100ms and were stopped") {
+		t.Errorf("runPython = %v, want it to say it did not finish within 100ms", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("runPython took %v: the bound did not stop it", d)
+	}
+	// The caller's own cancellation stays context.Canceled.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := runPython(ctx, stuck, "analyze", nil, ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("runPython with a cancelled context = %v, want context.Canceled", err)
 	}
 }

@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // TestDynamoDBLocalRestart kills DynamoDB Local under a running stack (step 05's
@@ -20,23 +21,17 @@ import (
 // second, and once it has restarted the table is there again, empty, and the
 // API works.
 func TestDynamoDBLocalRestart(t *testing.T) {
-	strict := os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1"
-	if dynamo.KindFromEnv() != dynamo.KindLocal && !strict {
+	if dynamo.KindFromEnv() != dynamo.KindLocal && !tool.Strict() {
 		t.Skip("DynamoDB Local tests run with WORKSHOP_DYNAMODB=local (or WORKSHOP_STRICT=1, CI=true)")
 	}
-	root, err := RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
 	var logs logbuf.Buffer
 	b, err := dynamo.Start(ctx, dynamo.Options{Kind: dynamo.KindLocal, Logs: &logs})
-	if errors.Is(err, dynamo.ErrNotInstalled) && !strict {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool.SkipMissing(t, err)
 	defer b.Close()
 	s, err := Deploy(ctx, Options{Dir: filepath.Join(root, "solutions", "05-put-then-scan"), Backend: b, Logs: &logs})
 	if err != nil {
@@ -68,14 +63,11 @@ func TestDynamoDBLocalRestart(t *testing.T) {
 	// waitLog waits until the logs say want, for at most limit.
 	waitLog := func(want string, limit time.Duration) time.Duration {
 		t.Helper()
-		began := time.Now()
-		for !strings.Contains(logs.String(), want) {
-			if time.Since(began) > limit {
-				t.Fatalf("the logs do not say %q after %s:\n%s", want, limit, logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
+		took, ok := logs.WaitFor(want, 1, limit)
+		if !ok {
+			t.Fatalf("the logs do not say %q after %s:\n%s", want, limit, logs.String())
 		}
-		return time.Since(began)
+		return took
 	}
 
 	hello("before the kill")

@@ -12,6 +12,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // basicExecution is what SAM attaches to every role it makes for a function.
@@ -34,7 +35,7 @@ func Roles(ctx context.Context, app *sam.App, env *cfn.Env) (roles map[string]*i
 			return nil, nil, fmt.Errorf("%s: the SAM translator rejects the template, so it cannot be deployed as it is:\n%s", app.Template.Where(""), strings.Join(res.TranslateErrors, "\n"))
 		}
 		doc, translated = res.Translated, true
-	} else if errors.Is(err, samtools.ErrMissing) {
+	} else if errors.Is(err, tool.ErrMissing) {
 		notes = append(notes, fmt.Sprintf("IAM: %v; execution roles are read from the template as written", err))
 	} else {
 		return nil, nil, err
@@ -157,7 +158,11 @@ func addManaged(role *iam.Role, arn string) error {
 				return fmt.Errorf("there is no managed policy %s; did you mean %s? (AWS would fail the deployment on it)", arn, known)
 			}
 		}
-		return fmt.Errorf("the managed policy %s is not known offline (known: AWSLambdaBasicExecutionRole, AmazonDynamoDBFullAccess, AmazonDynamoDBReadOnlyAccess); write its statements inline instead", arn)
+		known := iam.ManagedARNs()
+		for i, k := range known {
+			known[i] = k[strings.LastIndex(k, "/")+1:]
+		}
+		return fmt.Errorf("the managed policy %s is not known offline (known: %s); write its statements inline instead", arn, strings.Join(known, ", "))
 	}
 	role.Policies = append(role.Policies, pol)
 	return nil

@@ -2,14 +2,13 @@ package stack
 
 import (
 	"context"
-	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 const tableARN = "arn:aws:dynamodb:us-east-1:123456789012:table/sam-app-Table"
@@ -21,12 +20,7 @@ func TestRoles(t *testing.T) {
 		name := map[bool]string{true: "translated", false: "as written"}[withTranslator]
 		t.Run(name, func(t *testing.T) {
 			if withTranslator {
-				if err := samtools.Available(context.Background()); errors.Is(err, samtools.ErrMissing) {
-					if os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1" {
-						t.Fatal(err)
-					}
-					t.Skip(err)
-				}
+				tool.SkipMissing(t, samtools.Available(context.Background()))
 			} else {
 				t.Setenv("WORKSHOP_PYTHON", "/nonexistent")
 			}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
 
@@ -100,11 +102,20 @@ func Support(dir string, d sam.Deployment) ([]sam.Finding, error) {
 
 func loadTemplate(dir string) (*cfn.Template, error) {
 	path := filepath.Join(dir, TemplateFile)
-	t, err := cfn.Load(path)
+	name := repo.DisplayPath(path) // messages name steps/NN-x/template.yaml wherever the learner is
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(err.Error(), path, DisplayPath(path)))
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // its message repeats the absolute path; errors.Is still sees fs.ErrNotExist
+		}
+		return nil, fmt.Errorf("%s: reading the template: %w", name, err)
 	}
-	t.Name = DisplayPath(path)
+	t, err := cfn.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	t.Path, t.Name = path, name // the tools read the file by its path
 	return t, nil
 }
 
@@ -171,7 +182,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err := fn.BuildProblem(); err != nil {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
-		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, DisplayPath(fn.CodeDir))
+		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, repo.DisplayPath(fn.CodeDir))
 		bin, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
 		if err != nil {
 			return nil, err
@@ -415,40 +426,4 @@ func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, er
 		return nil, "", err
 	}
 	return r.Payload, r.FunctionError, nil
-}
-
-// RepoRoot walks up from dir to the directory holding go.mod.
-func RepoRoot(dir string) (string, error) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod above %s: run this inside the workshop repository", dir)
-		}
-		d = parent
-	}
-}
-
-// DisplayPath names a file for messages: relative to the repository root
-// (steps/01-hello-api/template.yaml), which reads the same wherever the
-// learner runs the command from.
-func DisplayPath(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	root, err := RepoRoot(filepath.Dir(abs))
-	if err != nil {
-		return path
-	}
-	if r, err := filepath.Rel(root, abs); err == nil {
-		return r
-	}
-	return path
 }

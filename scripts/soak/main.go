@@ -30,6 +30,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -103,7 +104,7 @@ func run(args []string) error {
 		defer f.Close()
 		out = io.MultiWriter(logs, f)
 	}
-	fmt.Printf("soak: deploying %s from %s (%s DynamoDB, IAM %s)\n", t.Step.Slug, stack.DisplayPath(t.Dir), dynamo.KindFromEnv(), onOff(!cfg.noIAM))
+	fmt.Printf("soak: deploying %s from %s (%s DynamoDB, IAM %s)\n", t.Step.Slug, repo.DisplayPath(t.Dir), dynamo.KindFromEnv(), onOff(!cfg.noIAM))
 	backend, err := dynamo.Start(ctx, dynamo.Options{SharedDB: true, RepoRoot: t.Root, Logs: os.Stdout})
 	if err != nil {
 		return err

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // startMoto runs moto's server on a free 127.0.0.1 port for the test, and
@@ -25,10 +27,7 @@ func startMoto(t *testing.T) {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1" {
-			t.Fatalf("moto_server is needed (pip install 'moto[server]'): %v", err)
-		}
-		t.Skip("skipped: moto_server is not installed (pip install 'moto[server]')")
+		tool.SkipMissing(t, &tool.MissingError{Tool: "moto_server", Hint: "pip install 'moto[server]'"})
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // Verdict is one line of the doctor's report.
@@ -80,7 +80,7 @@ func doctor(args []string) error {
 	if err != nil {
 		return err
 	}
-	root, err := stack.RepoRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return err
 	}

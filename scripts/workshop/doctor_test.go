@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // fakeProbes is a machine with everything installed; each case breaks one thing.
@@ -231,7 +231,7 @@ func TestReadGoMod(t *testing.T) {
 // TestDoctorHere runs the real probes: this machine (and CI's) has what the
 // workshop requires.
 func TestDoctorHere(t *testing.T) {
-	root, err := stack.RepoRoot(".")
+	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -299,7 +300,7 @@ func manifest() (string, *checks.Manifest, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	root, err := stack.RepoRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return "", nil, err
 	}
