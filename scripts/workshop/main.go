@@ -34,6 +34,11 @@ commands:
   run STEP [-solution] [-port 3000] [-no-iam]
                                       run the step's app locally (API on 127.0.0.1);
                                       -no-iam: do not enforce the execution role on DynamoDB
+                                      each save of main.go, template.yaml or a Go file
+                                      rebuilds the function and swaps it in
+  watch [STEP] [-solution] [-port 3000] [-no-iam]
+                                      run, and check the step again on each save;
+                                      STEP defaults to the first step not done
   check STEP [-solution]              run the step's checks and explain each failure
   status                              show every step: untouched, in progress or done
   rehash                              maintainers: record the untouched starters' hashes
@@ -51,7 +56,9 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "run":
-		err = run(os.Args[2:])
+		err = run("run", os.Args[2:])
+	case "watch":
+		err = watch(os.Args[2:])
 	case "check":
 		err = check(os.Args[2:])
 	case "status":
@@ -93,10 +100,11 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	return step, *solution, nil
 }
 
-func run(args []string) error {
+// run serves the step; name is "run", or "watch" to check the step on each save too.
+func run(name string, args []string) error {
 	var port int
 	var noIAM bool
-	step, solution, err := stepFlags("run", args, func(fs *flag.FlagSet) {
+	step, solution, err := stepFlags(name, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&port, "port", 3000, "port of the local API on 127.0.0.1")
 		fs.BoolVar(&noIAM, "no-iam", false, "do not enforce the execution role on DynamoDB calls (to compare)")
 	})
@@ -151,6 +159,9 @@ func run(args []string) error {
 	}
 	for _, tbl := range s.App.Tables {
 		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
+	}
+	if err := watchStep(ctx, t, s, name == "watch"); err != nil {
+		fmt.Printf("workshop: %v; your edits will not reach the running app: Ctrl-C and run again after each change\n", err)
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
 	served := make(chan error, 1)
