@@ -178,7 +178,7 @@ func (r *reloader) changed(ctx context.Context, files []string) {
 		}
 	}
 	if len(r.stale) > 0 && !templ {
-		fmt.Fprintf(r.out, "note: the stack still runs the template as it was at start (%s changed since): Ctrl-C, then run again to deploy it\n", strings.Join(r.stale, ", "))
+		fmt.Fprintf(r.out, "note: the stack still runs the template as it was at start (%s changed since): to deploy it, Ctrl-C, then %s\n", strings.Join(r.stale, ", "), r.again())
 	}
 	if r.check && ctx.Err() == nil {
 		r.checkStep(ctx)
@@ -188,6 +188,21 @@ func (r *reloader) changed(ctx context.Context, files []string) {
 // templateChanged says what a template edit means for the running stack.
 func (r *reloader) templateChanged(head string) {
 	changes, err := r.s.TemplateChanges()
+	switch {
+	case err != nil:
+		fmt.Fprintf(r.out, "%s: %s cannot be deployed, so the stack keeps the template it started with:\n%s\n", head, stack.TemplateFile, indentLines(err.Error()))
+	case len(changes) == 0:
+		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
+		r.stale = nil
+	default:
+		r.stale = changes
+		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then %s\n", head, strings.Join(changes, ", "), r.again())
+		return
+	}
+}
+
+// again is the command that starts this stack again.
+func (r *reloader) again() string {
 	cmd, arg := "run", r.t.Step.Number()
 	if r.check {
 		cmd = "watch"
@@ -198,17 +213,7 @@ func (r *reloader) templateChanged(head string) {
 	if r.t.Mode == checks.Solution {
 		arg += " -solution"
 	}
-	switch {
-	case err != nil:
-		fmt.Fprintf(r.out, "%s: %s cannot be deployed, so the stack keeps the template it started with:\n%s\n", head, stack.TemplateFile, indentLines(err.Error()))
-	case len(changes) == 0:
-		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
-		r.stale = nil
-	default:
-		r.stale = changes
-		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then go run ./scripts/workshop %s %s\n", head, strings.Join(changes, ", "), cmd, arg)
-		return
-	}
+	return "go run ./scripts/workshop " + cmd + " " + arg
 }
 
 // swap rebuilds the functions and swaps them in; false when the code does
@@ -266,13 +271,28 @@ func (r *reloader) checkStep(ctx context.Context) {
 	verdicts.Lock()
 	verdicts.m[key] = verdictOf(results)
 	verdicts.Unlock()
-	for _, l := range checks.Judge(t, results) {
-		if l.Fail {
-			fmt.Fprintln(r.out, l.Text)
-			break
+	lines := checks.Judge(t, results)
+	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
+		fmt.Fprintln(r.out, lines[i].Text)
+	} else if len(lines) > 0 {
+		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
+		if next := nextStep(t); next != "" {
+			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
 		}
 	}
 	fmt.Fprintln(r.out, progressLine(t))
+}
+
+// nextStep is the number of the step after t's, "" after the last.
+func nextStep(t checks.Target) string {
+	m, err := checks.LoadManifest(t.Root)
+	if err != nil {
+		return ""
+	}
+	if i := m.Index(t.Step.Slug); i >= 0 && i+1 < len(m.Steps) {
+		return m.Steps[i+1].Number()
+	}
+	return ""
 }
 
 // verdict is one step's state in the progress line.
