@@ -40,6 +40,8 @@ commands:
                                       run, and check the step again on each save;
                                       STEP defaults to the first step not done
   check STEP [-solution]              run the step's checks and explain each failure
+  reset STEP [-yes]                   restore the step's starter files (yours are kept in
+                                      steps/STEP/.backup-TIME/)
   status                              show every step: untouched, in progress or done
   rehash                              maintainers: record the untouched starters' hashes
 
@@ -65,6 +67,8 @@ func main() {
 		err = status()
 	case "rehash":
 		err = rehash()
+	case "reset":
+		err = reset(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
