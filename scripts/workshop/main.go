@@ -42,6 +42,7 @@ commands:
   check STEP [-solution]              run the step's checks and explain each failure
   reset STEP [-yes]                   restore the step's starter files (yours are kept in
                                       steps/STEP/.backup-TIME/)
+  hint STEP [LEVEL]                   hints in levels: 1 the concept, 2 where, 3 the code
   status                              show every step: untouched, in progress or done
   rehash                              maintainers: record the untouched starters' hashes
 
@@ -69,6 +70,8 @@ func main() {
 		err = rehash()
 	case "reset":
 		err = reset(os.Args[2:])
+	case "hint":
+		err = hint(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return

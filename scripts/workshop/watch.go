@@ -274,6 +274,7 @@ func (r *reloader) checkStep(ctx context.Context) {
 	lines := checks.Judge(t, results)
 	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
 		fmt.Fprintln(r.out, lines[i].Text)
+		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
 	} else if len(lines) > 0 {
 		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
 		if next := nextStep(t); next != "" {
