@@ -39,6 +39,9 @@ commands:
   watch [STEP] [-solution] [-port 3000] [-no-iam]
                                       run, and check the step again on each save;
                                       STEP defaults to the first step not done
+  invoke STEP [-solution] [-function ID] [EVENT]
+                                      invoke the function once with EVENT (default: the
+                                      step's events/event.json), as sam local invoke -e does
   check STEP [-solution]              run the step's checks and explain each failure
   reset STEP [-yes]                   restore the step's starter files (yours are kept in
                                       steps/STEP/.backup-TIME/)
@@ -72,6 +75,8 @@ func main() {
 		err = reset(os.Args[2:])
 	case "hint":
 		err = hint(os.Args[2:])
+	case "invoke":
+		err = invoke(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
