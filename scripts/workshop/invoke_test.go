@@ -2,10 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // TestInvokeSolution01 is `workshop invoke 01 -solution` with step 01's
@@ -54,5 +59,55 @@ func TestInvokeEventErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("invoke %v = %v, want an error with %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestEvents checks every step's and solution's events/event.json: a REST
+// API proxy event with the top-level fields of the reference event in
+// testdata/, for a route the step's solution declares.
+func TestEvents(t *testing.T) {
+	root, m, err := manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := map[string]any{}
+	readJSON(t, filepath.Join(root, "testdata", "apigateway", "rest-event.json"), &ref)
+	for _, st := range m.Steps {
+		app, _, err := stack.Load(filepath.Join(root, "solutions", st.Slug), sam.Deployment{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{"steps", "solutions"} {
+			path := filepath.Join(root, kind, st.Slug, filepath.FromSlash(EventFile))
+			ev := map[string]any{}
+			readJSON(t, path, &ev)
+			for k := range ref {
+				if _, ok := ev[k]; !ok {
+					t.Errorf("%s has no %q, which API Gateway sends", path, k)
+				}
+			}
+			for k := range ev {
+				if _, ok := ref[k]; !ok {
+					t.Errorf("%s has %q, which API Gateway does not send", path, k)
+				}
+			}
+			routed := slices.ContainsFunc(app.Routes, func(r sam.Route) bool {
+				return r.Method == ev["httpMethod"] && r.Path == ev["resource"]
+			})
+			if !routed {
+				t.Errorf("%s is for %v %v, a route solutions/%s does not declare", path, ev["httpMethod"], ev["resource"], st.Slug)
+			}
+		}
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }
