@@ -157,6 +157,8 @@ type reloader struct {
 	out   io.Writer
 	stale []string // what the template changed that the stack does not run yet
 	check bool     // re-run the step's checks after each save
+
+	checking sync.Mutex // one run of the checks at a time (the first runs at start)
 }
 
 func (r *reloader) changed(ctx context.Context, files []string) {
@@ -250,6 +252,8 @@ func (r *reloader) swap(ctx context.Context, head string, ids, names []string) b
 // checkStep runs the step's checks and prints the first failure with its
 // hint, and the progress of every step.
 func (r *reloader) checkStep(ctx context.Context) {
+	r.checking.Lock()
+	defer r.checking.Unlock()
 	t, err := checks.Resolve(r.t.Dir)
 	if err != nil {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
