@@ -26,6 +26,9 @@ import (
 // several files.
 const debounce = 150 * time.Millisecond
 
+// started is when this command started, before it read any learner file.
+var started = time.Now()
+
 // watch is run that also re-runs the step's checks on each save. Without a
 // step it watches the first step not done.
 func watch(args []string) error {
@@ -66,7 +69,9 @@ func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks 
 			fillVerdicts(ctx, t.Root)
 		}()
 	}
-	go w.run(ctx, debounce, func(files []string) { r.changed(ctx, files) })
+	// Saved while the stack was starting: the deployment may predate them.
+	early := w.since(started)
+	go w.run(ctx, debounce, early, func(files []string) { r.changed(ctx, files) })
 	what := "rebuilds and swaps the code"
 	if withChecks {
 		what += ", then checks the step again"
@@ -91,7 +96,24 @@ func learnerFile(stepDir string, codeDirs []string) func(string) bool {
 // fileWatcher reports changes to the matching files of some directories.
 type fileWatcher struct {
 	w     *fsnotify.Watcher
+	dirs  []string
 	match func(path string) bool
+}
+
+// since lists the matching files modified after t: a save during the first
+// build, before the watch began, must not go unnoticed.
+func (fw *fileWatcher) since(t time.Time) []string {
+	var out []string
+	for _, d := range fw.dirs {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			path := filepath.Join(d, e.Name())
+			if info, err := e.Info(); err == nil && info.ModTime().After(t) && fw.match(path) && !slices.Contains(out, path) {
+				out = append(out, path)
+			}
+		}
+	}
+	return out
 }
 
 // newFileWatcher watches the directories (not their files: an editor that
@@ -107,17 +129,21 @@ func newFileWatcher(dirs []string, match func(string) bool) (*fileWatcher, error
 			return nil, fmt.Errorf("watching %s: %w", d, err)
 		}
 	}
-	return &fileWatcher{w: w, match: match}, nil
+	return &fileWatcher{w: w, dirs: dirs, match: match}, nil
 }
 
 // run calls onChange with the changed files, sorted, once the matching
-// events have been quiet for quiet; one call at a time. It returns when ctx
-// ends.
-func (fw *fileWatcher) run(ctx context.Context, quiet time.Duration, onChange func([]string)) {
+// events have been quiet for quiet; one call at a time. The files in
+// initial count as changed at once. It returns when ctx ends.
+func (fw *fileWatcher) run(ctx context.Context, quiet time.Duration, initial []string, onChange func([]string)) {
 	defer fw.w.Close()
 	pending := map[string]bool{}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	for _, f := range initial {
+		pending[f] = true
+		timer.Reset(quiet)
+	}
 	for {
 		select {
 		case <-ctx.Done():

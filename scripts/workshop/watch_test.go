@@ -41,7 +41,7 @@ func TestFileWatcherDebounces(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		w.run(ctx, 200*time.Millisecond, func(files []string) {
+		w.run(ctx, 200*time.Millisecond, nil, func(files []string) {
 			mu.Lock()
 			calls = append(calls, relAll(dir, files))
 			mu.Unlock()
@@ -170,5 +170,33 @@ func TestReloader(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("after a template edit, the output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestFileWatcherSince finds a learner file saved after a moment (while the
+// stack was starting), and not the files saved before or not the learner's.
+func TestFileWatcherSince(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("template.yaml")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "template.yaml"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	mark := time.Now().Add(-time.Minute)
+	write("main.go")
+	write("notes.txt")
+	w, err := newFileWatcher([]string{dir, dir}, learnerFile(dir, []string{dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.w.Close()
+	if got := relAll(dir, w.since(mark)); !slices.Equal(got, []string{"main.go"}) {
+		t.Errorf("since = %q, want [main.go]", got)
 	}
 }
