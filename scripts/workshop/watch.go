@@ -62,6 +62,11 @@ func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks 
 	if err != nil {
 		return err
 	}
+	what := "rebuilds and swaps the code"
+	if withChecks {
+		what += ", then checks the step again"
+	}
+	fmt.Printf("watching %s: each save %s\n", strings.Join(relAll(t.Root, dirs), ", "), what)
 	r := &reloader{t: t, s: s, out: os.Stdout, check: withChecks}
 	if withChecks {
 		go func() {
@@ -72,11 +77,6 @@ func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks 
 	// Saved while the stack was starting: the deployment may predate them.
 	early := w.since(started)
 	go w.run(ctx, debounce, early, func(files []string) { r.changed(ctx, files) })
-	what := "rebuilds and swaps the code"
-	if withChecks {
-		what += ", then checks the step again"
-	}
-	fmt.Printf("watching %s: each save %s\n", strings.Join(relAll(t.Root, dirs), ", "), what)
 	return nil
 }
 
@@ -298,9 +298,11 @@ func (r *reloader) checkStep(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	verdicts.Lock()
-	verdicts.m[key] = verdictOf(results)
-	verdicts.Unlock()
+	if verdictKey(t.Dir, t.Step) == key { // not saved again while checking
+		verdicts.Lock()
+		verdicts.m[key] = verdictOf(results)
+		verdicts.Unlock()
+	}
 	lines := checks.Judge(t, results)
 	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
 		fmt.Fprintln(r.out, lines[i].Text)
@@ -386,9 +388,11 @@ func stepVerdict(dir string) (verdict, error) {
 		}
 		v = verdictOf(results)
 	}
-	verdicts.Lock()
-	verdicts.m[key] = v
-	verdicts.Unlock()
+	if verdictKey(dir, t.Step) == key { // not saved again while checking
+		verdicts.Lock()
+		verdicts.m[key] = v
+		verdicts.Unlock()
+	}
 	return v, nil
 }
 
