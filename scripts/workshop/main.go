@@ -32,10 +32,9 @@ const usage = `usage: go run ./scripts/workshop COMMAND [flags]
 
 commands:
   run STEP [-solution] [-port 3000] [-no-iam]
-                                      run the step's app locally (API on 127.0.0.1);
+                                      run the step's app locally (API on 127.0.0.1); each
+                                      save of a Go file rebuilds the function and swaps it in;
                                       -no-iam: do not enforce the execution role on DynamoDB
-                                      each save of main.go, template.yaml or a Go file
-                                      rebuilds the function and swaps it in
   watch [STEP] [-solution] [-port 3000] [-no-iam]
                                       run, and check the step again on each save;
                                       STEP defaults to the first step not done
