@@ -67,6 +67,16 @@ type Stack struct {
 
 	iamServer *http.Server
 
+	// Swap's state (swap.go): mu guards Functions once the stack runs.
+	mu       sync.Mutex
+	dir      string
+	dep      sam.Deployment
+	buildDir string
+	configs  map[string]lambdart.Config // how each function was started
+	retired  []*lambdart.Function       // swapped out, finishing what they had
+	builds   int                        // names each swap's build directory
+	stopped  bool
+
 	ownBackend bool
 	ownBuild   string
 	noRestart  func() // unregisters the tables' re-creation
@@ -132,7 +142,8 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	for _, w := range app.Warnings {
 		fmt.Fprintln(logs, "warning:", w)
 	}
-	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey}
+	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey,
+		dir: opts.Dir, dep: opts.Deployment, configs: map[string]lambdart.Config{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -148,6 +159,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 		s.ownBuild = buildDir
 	}
+	s.buildDir = buildDir
 
 	if s.Backend == nil {
 		if s.Backend, err = dynamo.Start(ctx, dynamo.Options{Logs: logs}); err != nil {
@@ -194,7 +206,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		for _, name := range opts.Unset[fn.ID] {
 			delete(vars, name)
 		}
-		f, err := lambdart.Start(lambdart.Config{
+		cfg := lambdart.Config{
 			Name:      env.Refs[fn.ID],
 			Bootstrap: bin,
 			Handler:   fn.Handler,
@@ -204,11 +216,13 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 			AccountID: env.AccountID,
 			Env:       vars,
 			Logs:      logs,
-		})
+		}
+		f, err := lambdart.Start(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("resource %s: %w", fn.ID, err)
 		}
 		s.Functions[fn.ID] = f
+		s.configs[fn.ID] = cfg
 	}
 
 	apis, err := s.apis()
@@ -265,7 +279,7 @@ func (s *Stack) apis() ([]apigw.API, error) {
 		for _, r := range s.App.Routes {
 			if r.API == a.ID {
 				api.Routes = append(api.Routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function,
-					Invoker: invoker{s.Functions[r.Function]}, PayloadFormat: r.PayloadFormat})
+					Invoker: invoker{s, r.Function}, PayloadFormat: r.PayloadFormat})
 			}
 		}
 		apis = append(apis, api)
@@ -359,11 +373,17 @@ func (s *Stack) Shutdown(ctx context.Context) error {
 	if s.noRestart != nil {
 		s.noRestart()
 	}
-	ids := slices.Sorted(maps.Keys(s.Functions))
-	errs := make([]error, len(ids))
+	s.mu.Lock()
+	s.stopped = true // no swap from now on
+	fns := slices.Clone(s.retired)
+	for _, id := range slices.Sorted(maps.Keys(s.Functions)) {
+		fns = append(fns, s.Functions[id])
+	}
+	s.mu.Unlock()
+	errs := make([]error, len(fns))
 	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() { errs[i] = s.Functions[id].Shutdown(ctx) })
+	for i, f := range fns {
+		wg.Go(func() { errs[i] = f.Shutdown(ctx) })
 	}
 	wg.Wait()
 	if s.iamServer != nil {
@@ -384,7 +404,10 @@ func (s *Stack) Close() error { return s.Shutdown(context.Background()) }
 // InFlight counts the invocations in progress, and the longest timeout among
 // their functions: how long Shutdown may wait for them.
 func (s *Stack) InFlight() (n int, upTo time.Duration) {
-	for _, f := range s.Functions {
+	s.mu.Lock()
+	fns := slices.Concat(s.retired, slices.Collect(maps.Values(s.Functions)))
+	s.mu.Unlock()
+	for _, f := range fns {
 		if k := f.InFlight(); k > 0 {
 			n += k
 			upTo = max(upTo, f.Timeout())
@@ -418,12 +441,26 @@ func NewAccessKey() string {
 	return "ASIALOCAL" + strings.ToUpper(hex.EncodeToString(b))
 }
 
-type invoker struct{ f *lambdart.Function }
+// invoker sends API Gateway's events to the function's current version:
+// after a Swap, the next request reaches the new code.
+type invoker struct {
+	s  *Stack
+	id string
+}
 
 func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, error) {
-	r, err := i.f.Invoke(ctx, payload)
-	if err != nil {
-		return nil, "", err
+	for {
+		f, ok := i.s.Function(i.id)
+		if !ok {
+			return nil, "", fmt.Errorf("the stack has no function %s", i.id)
+		}
+		r, err := f.Invoke(ctx, payload)
+		if err != nil {
+			if g, _ := i.s.Function(i.id); g != f {
+				continue // swapped out as the request came in: the new version takes it
+			}
+			return nil, "", err
+		}
+		return r.Payload, r.FunctionError, nil
 	}
-	return r.Payload, r.FunctionError, nil
 }

@@ -36,9 +36,19 @@ const usage = `usage: go run ./scripts/workshop COMMAND [flags]
 
 commands:
   run STEP [-solution] [-port 3000] [-no-iam]
-                                      run the step's app locally (API on 127.0.0.1);
+                                      run the step's app locally (API on 127.0.0.1); each
+                                      save of a Go file rebuilds the function and swaps it in;
                                       -no-iam: do not enforce the execution role on DynamoDB
+  watch [STEP] [-solution] [-port 3000] [-no-iam]
+                                      run, and check the step again on each save;
+                                      STEP defaults to the first step not done
+  invoke STEP [-solution] [-function ID] [EVENT]
+                                      invoke the function once with EVENT (default: the
+                                      step's events/event.json), as sam local invoke -e does
   check STEP [-solution]              run the step's checks and explain each failure
+  reset STEP [-yes]                   restore the step's starter files (yours are kept in
+                                      steps/STEP/.backup-TIME/)
+  hint STEP [LEVEL]                   hints in levels: 1 the concept, 2 where, 3 the code
   status                              show every step: untouched, in progress or done
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
@@ -63,7 +73,9 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "run":
-		err = run(os.Args[2:])
+		err = run("run", os.Args[2:])
+	case "watch":
+		err = watch(os.Args[2:])
 	case "check":
 		err = check(os.Args[2:])
 	case "status":
@@ -76,6 +88,12 @@ func main() {
 		err = doctor(os.Args[2:])
 	case "cleanup":
 		err = cleanup(os.Args[2:])
+	case "reset":
+		err = reset(os.Args[2:])
+	case "hint":
+		err = hint(os.Args[2:])
+	case "invoke":
+		err = invoke(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -111,10 +129,11 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	return step, *solution, nil
 }
 
-func run(args []string) error {
+// run serves the step; name is "run", or "watch" to check the step on each save too.
+func run(name string, args []string) error {
 	var port int
 	var noIAM bool
-	step, solution, err := stepFlags("run", args, func(fs *flag.FlagSet) {
+	step, solution, err := stepFlags(name, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&port, "port", 3000, "port of the local API on 127.0.0.1")
 		fs.BoolVar(&noIAM, "no-iam", false, "do not enforce the execution role on DynamoDB calls (to compare)")
 	})
@@ -185,6 +204,9 @@ func run(args []string) error {
 	}
 	for _, tbl := range s.App.Tables {
 		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
+	}
+	if err := watchStep(ctx, t, s, name == "watch"); err != nil {
+		fmt.Printf("workshop: %v; your edits will not reach the running app: Ctrl-C and run again after each change\n", err)
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
 	served := make(chan error, 1)

@@ -1,0 +1,494 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+)
+
+// debounce is how long the files must stay quiet before a rebuild: an
+// editor's save is several events (write, rename, chmod), sometimes on
+// several files.
+const debounce = 150 * time.Millisecond
+
+// started is when this command started, before it read any learner file.
+var started = time.Now()
+
+// watch is run that also re-runs the step's checks on each save. Without a
+// step it watches the first step not done.
+func watch(args []string) error {
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run parses them again and says what is wrong
+	fs.Bool("solution", false, "")
+	fs.Int("port", 0, "")
+	fs.Bool("no-iam", false, "")
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && fs.Parse(args) == nil && fs.NArg() == 0) {
+		step, err := firstNotDone(os.Stdout)
+		if err != nil {
+			return err
+		}
+		args = append([]string{step}, args...)
+	}
+	return run("watch", args)
+}
+
+// watchStep watches the learner's files of the running stack s: on each
+// change it rebuilds and swaps the functions whose code changed, says when
+// the template changed in ways a swap does not deploy, and with withChecks
+// re-runs the step's checks. It stops when ctx ends.
+func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks bool) error {
+	dirs := []string{t.Dir}
+	for _, d := range s.CodeDirs() {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	w, err := newFileWatcher(dirs, learnerFile(t.Dir, s.CodeDirs()))
+	if err != nil {
+		return err
+	}
+	what := "rebuilds and swaps the code"
+	if withChecks {
+		what += ", then checks the step again"
+	}
+	fmt.Printf("watching %s: each save %s\n", strings.Join(relAll(t.Root, dirs), ", "), what)
+	r := &reloader{t: t, s: s, out: os.Stdout, check: withChecks}
+	if withChecks {
+		go func() {
+			r.checkStep(ctx)
+			fillVerdicts(ctx, t.Root)
+		}()
+	}
+	// Saved while the stack was starting: the deployment may predate them.
+	early := w.since(started)
+	go w.run(ctx, debounce, early, func(files []string) { r.changed(ctx, files) })
+	return nil
+}
+
+// learnerFile reports whether a path is one the learner edits: main.go and
+// template.yaml in the step, any Go file (not a test) in a CodeUri.
+func learnerFile(stepDir string, codeDirs []string) func(string) bool {
+	return func(path string) bool {
+		dir, base := filepath.Dir(path), filepath.Base(path)
+		if dir == stepDir && (base == "main.go" || base == stack.TemplateFile) {
+			return true
+		}
+		return slices.Contains(codeDirs, dir) && strings.HasSuffix(base, ".go") &&
+			!strings.HasSuffix(base, "_test.go") && !strings.HasPrefix(base, ".")
+	}
+}
+
+// fileWatcher reports changes to the matching files of some directories.
+type fileWatcher struct {
+	w     *fsnotify.Watcher
+	dirs  []string
+	match func(path string) bool
+}
+
+// since lists the matching files modified after t: a save during the first
+// build, before the watch began, must not go unnoticed.
+func (fw *fileWatcher) since(t time.Time) []string {
+	var out []string
+	for _, d := range fw.dirs {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			path := filepath.Join(d, e.Name())
+			if info, err := e.Info(); err == nil && info.ModTime().After(t) && fw.match(path) && !slices.Contains(out, path) {
+				out = append(out, path)
+			}
+		}
+	}
+	return out
+}
+
+// newFileWatcher watches the directories (not their files: an editor that
+// saves by renaming a new file over the old one would end a file's watch).
+func newFileWatcher(dirs []string, match func(string) bool) (*fileWatcher, error) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, fmt.Errorf("watching the files: %w", err)
+	}
+	for _, d := range dirs {
+		if err := w.Add(d); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("watching %s: %w", d, err)
+		}
+	}
+	return &fileWatcher{w: w, dirs: dirs, match: match}, nil
+}
+
+// run calls onChange with the changed files, sorted, once the matching
+// events have been quiet for quiet; one call at a time. The files in
+// initial count as changed at once. It returns when ctx ends.
+func (fw *fileWatcher) run(ctx context.Context, quiet time.Duration, initial []string, onChange func([]string)) {
+	defer fw.w.Close()
+	pending := map[string]bool{}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for _, f := range initial {
+		pending[f] = true
+		timer.Reset(quiet)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-fw.w.Events:
+			if !ok {
+				return
+			}
+			if ev.Op == fsnotify.Chmod || !fw.match(ev.Name) {
+				continue // a chmod alone (touch, some editors) changes no content
+			}
+			pending[ev.Name] = true
+			timer.Reset(quiet)
+		case err, ok := <-fw.w.Errors:
+			if !ok {
+				return
+			}
+			fmt.Println("workshop: watching the files:", err)
+		case <-timer.C:
+			files := slices.Sorted(func(yield func(string) bool) {
+				for f := range pending {
+					if !yield(f) {
+						return
+					}
+				}
+			})
+			clear(pending)
+			onChange(files)
+		}
+	}
+}
+
+// reloader applies the learner's saves to the running stack.
+type reloader struct {
+	t     checks.Target
+	s     *stack.Stack
+	out   io.Writer
+	stale []string // what the template changed that the stack does not run yet
+	check bool     // re-run the step's checks after each save
+
+	checking sync.Mutex // one run of the checks at a time (the first runs at start)
+}
+
+func (r *reloader) changed(ctx context.Context, files []string) {
+	names := relAll(r.t.Dir, files)
+	head := strings.Join(names, " and ") + " changed"
+	var swap []string
+	for _, fn := range r.s.App.Functions {
+		if slices.ContainsFunc(files, func(f string) bool { return strings.HasSuffix(f, ".go") && filepath.Dir(f) == fn.CodeDir }) {
+			swap = append(swap, fn.ID)
+		}
+	}
+	templ := slices.Contains(files, filepath.Join(r.t.Dir, stack.TemplateFile))
+	if templ {
+		r.templateChanged(head)
+	}
+	if len(swap) > 0 {
+		if !r.swap(ctx, head, swap, names) {
+			return
+		}
+	}
+	if len(r.stale) > 0 && !templ {
+		fmt.Fprintf(r.out, "note: the stack still runs the template as it was at start (%s changed since): to deploy it, Ctrl-C, then %s\n", strings.Join(r.stale, ", "), r.again())
+	}
+	if r.check && ctx.Err() == nil {
+		r.checkStep(ctx)
+	}
+}
+
+// templateChanged says what a template edit means for the running stack.
+func (r *reloader) templateChanged(head string) {
+	changes, err := r.s.TemplateChanges()
+	switch {
+	case err != nil:
+		fmt.Fprintf(r.out, "%s: %s cannot be deployed, so the stack keeps the template it started with:\n%s\n", head, stack.TemplateFile, indentLines(err.Error()))
+	case len(changes) == 0:
+		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
+		r.stale = nil
+	default:
+		r.stale = changes
+		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then %s\n", head, strings.Join(changes, ", "), r.again())
+		return
+	}
+}
+
+// again is the command that starts this stack again.
+func (r *reloader) again() string {
+	cmd, arg := "run", r.t.Step.Number()
+	if r.check {
+		cmd = "watch"
+	}
+	if r.t.Step.LearnerFiles == nil { // a folder, not a step
+		arg = "./" + rel(r.t.Root, r.t.Dir)
+	}
+	if r.t.Mode == checks.Solution {
+		arg += " -solution"
+	}
+	return "go run ./scripts/workshop " + cmd + " " + arg
+}
+
+// swap rebuilds the functions and swaps them in; false when the code does
+// not compile.
+func (r *reloader) swap(ctx context.Context, head string, ids, names []string) bool {
+	// Requests until the swap still reach the old code: say so.
+	fmt.Fprintf(r.out, "%s: rebuilding %s (until it is done, requests run the previous code)\n", head, strings.Join(ids, ", "))
+	var took time.Duration
+	for _, id := range ids {
+		d, err := r.s.Swap(ctx, id)
+		took += d
+		if ctx.Err() != nil {
+			return false
+		}
+		if err != nil {
+			var ce *gobuild.CompileError
+			if errors.As(err, &ce) {
+				fmt.Fprintf(r.out, "%s: it does not compile, so %s keeps serving the last good build:\n%s\n", head, id, indentLines(ce.Output))
+				for _, h := range r.t.Step.Hints {
+					if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(h, n+":") }) {
+						fmt.Fprintln(r.out, "  hint:", h)
+					}
+				}
+			} else {
+				fmt.Fprintf(r.out, "%s: could not swap %s, which keeps serving the last good build: %v\n", head, id, err)
+			}
+			return false
+		}
+	}
+	fmt.Fprintf(r.out, "%s: rebuilt %s in %.1f s; the next request is a cold start of the new code\n", head, strings.Join(ids, ", "), took.Seconds())
+	return true
+}
+
+// checkStep runs the step's checks and prints the first failure with its
+// hint, and the progress of every step.
+func (r *reloader) checkStep(ctx context.Context) {
+	r.checking.Lock()
+	defer r.checking.Unlock()
+	t, err := checks.Resolve(r.t.Dir)
+	if err != nil {
+		fmt.Fprintln(r.out, "workshop: checking:", err)
+		return
+	}
+	if t.Mode == checks.Verify {
+		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
+	}
+	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
+	key := verdictKey(t.Dir, t.Step)
+	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
+	if err != nil {
+		fmt.Fprintln(r.out, "workshop: checking:", err)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if verdictKey(t.Dir, t.Step) == key { // not saved again while checking
+		verdicts.Lock()
+		verdicts.m[key] = verdictOf(results)
+		verdicts.Unlock()
+	}
+	lines := checks.Judge(t, results)
+	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
+		fmt.Fprintln(r.out, lines[i].Text)
+		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
+	} else if len(lines) > 0 {
+		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
+		if next := nextStep(t); next != "" {
+			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
+		}
+	}
+	fmt.Fprintln(r.out, progressLine(t))
+}
+
+// nextStep is the number of the step after t's, "" after the last.
+func nextStep(t checks.Target) string {
+	m, err := checks.LoadManifest(t.Root)
+	if err != nil {
+		return ""
+	}
+	if i := m.Index(t.Step.Slug); i >= 0 && i+1 < len(m.Steps) {
+		return m.Steps[i+1].Number()
+	}
+	return ""
+}
+
+// verdict is one step's state in the progress line.
+type verdict struct {
+	untouched    bool
+	pass, checks int
+}
+
+func verdictOf(results []checks.Result) verdict {
+	v := verdict{checks: len(results)}
+	for _, r := range results {
+		if !r.Failed && !r.Skipped {
+			v.pass++
+		}
+	}
+	return v
+}
+
+func (v verdict) done() bool { return !v.untouched && v.pass == v.checks }
+
+// verdicts caches each step's verdict by the content of its learner files:
+// the progress line re-checks only what changed.
+var verdicts = struct {
+	sync.Mutex
+	m map[string]verdict
+}{m: map[string]verdict{}}
+
+// verdictKey is the directory and the hashes of its learner files.
+func verdictKey(dir string, st checks.Step) string {
+	key := dir
+	for _, name := range slices.Sorted(maps.Keys(st.LearnerFiles)) {
+		h, _ := checks.HashFile(filepath.Join(dir, name))
+		key += " " + h
+	}
+	return key
+}
+
+func cachedVerdict(key string) (verdict, bool) {
+	verdicts.Lock()
+	defer verdicts.Unlock()
+	v, ok := verdicts.m[key]
+	return v, ok
+}
+
+// stepVerdict checks a step folder (an untouched starter needs no run).
+func stepVerdict(dir string) (verdict, error) {
+	t, err := checks.Resolve(dir)
+	if err != nil {
+		return verdict{}, err
+	}
+	key := verdictKey(dir, t.Step)
+	if v, ok := cachedVerdict(key); ok {
+		return v, nil
+	}
+	v := verdict{untouched: t.Mode == checks.Verify}
+	if !v.untouched {
+		results, err := t.Check(nil, time.Now().Add(2*time.Minute))
+		if err != nil {
+			return verdict{}, err
+		}
+		v = verdictOf(results)
+	}
+	if verdictKey(dir, t.Step) == key { // not saved again while checking
+		verdicts.Lock()
+		verdicts.m[key] = v
+		verdicts.Unlock()
+	}
+	return v, nil
+}
+
+// fillVerdicts checks the steps whose verdict is not known yet, one at a time.
+func fillVerdicts(ctx context.Context, root string) {
+	m, err := checks.LoadManifest(root)
+	if err != nil {
+		return
+	}
+	for _, st := range m.Steps {
+		if ctx.Err() != nil {
+			return
+		}
+		_, _ = stepVerdict(filepath.Join(root, "steps", st.Slug))
+	}
+}
+
+// progressLine is the progress of all steps, for example
+// "01 ✓ 02 ✓ 03 … 04 ✗ (2 of 7 pass) 05 · 06 ·": ✓ done, ✗ the watched step
+// not done, … started and not done, · not started, ? not checked yet.
+func progressLine(t checks.Target) string {
+	m, err := checks.LoadManifest(t.Root)
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, st := range m.Steps {
+		dir := filepath.Join(t.Root, "steps", st.Slug)
+		if st.Slug == t.Step.Slug {
+			dir = t.Dir
+		}
+		v, known := cachedVerdict(verdictKey(dir, st))
+		if !known {
+			if untouched, err := st.Untouched(dir); err == nil && untouched && dir != t.Dir {
+				v, known = verdict{untouched: true}, true
+			}
+		}
+		mark := "?"
+		switch {
+		case !known:
+		case v.untouched:
+			mark = "·"
+		case v.done():
+			mark = "✓"
+		case st.Slug == t.Step.Slug:
+			mark = fmt.Sprintf("✗ (%d of %d pass)", v.pass, v.checks)
+		default:
+			mark = "…"
+		}
+		parts = append(parts, st.Number()+" "+mark)
+	}
+	return "progress: " + strings.Join(parts, " ")
+}
+
+// firstNotDone is the number of the first step not done: untouched, or with a
+// failing check.
+func firstNotDone(out io.Writer) (string, error) {
+	root, m, err := manifest()
+	if err != nil {
+		return "", err
+	}
+	for _, st := range m.Steps {
+		fmt.Fprintf(out, "workshop: is %s done? ", st.Slug)
+		v, err := stepVerdict(filepath.Join(root, "steps", st.Slug))
+		if err != nil {
+			fmt.Fprintln(out)
+			return "", err
+		}
+		switch {
+		case v.untouched:
+			fmt.Fprintln(out, "not started: watching it")
+		case !v.done():
+			fmt.Fprintf(out, "%d of %d checks pass: watching it\n", v.pass, v.checks)
+		default:
+			fmt.Fprintln(out, "yes")
+			continue
+		}
+		return st.Number(), nil
+	}
+	last := m.Steps[len(m.Steps)-1]
+	fmt.Fprintf(out, "workshop: every step is done; watching the last one, %s\n", last.Slug)
+	return last.Number(), nil
+}
+
+func relAll(base string, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = rel(base, p)
+		if out[i] == "." {
+			out[i] = rel(filepath.Dir(base), p)
+		}
+	}
+	return out
+}
+
+func indentLines(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
+)
+
+// TestFileWatcherDebounces saves main.go several times in a burst, as an
+// editor does, with a test file and an editor's swap file among them: the
+// watcher must call back once, with main.go only; a later save is a second call.
+func TestFileWatcherDebounces(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("main.go", "package main\n")
+	w, err := newFileWatcher([]string{dir}, learnerFile(dir, []string{dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var calls [][]string
+	got := make(chan struct{}, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.run(ctx, 200*time.Millisecond, nil, func(files []string) {
+			mu.Lock()
+			calls = append(calls, relAll(dir, files))
+			mu.Unlock()
+			got <- struct{}{}
+		})
+	}()
+	defer func() { cancel(); <-done }()
+
+	for i := range 5 {
+		write("main.go", "package main\n// save "+string(rune('0'+i))+"\n")
+		write("step_test.go", "package main\n")
+		write(".main.go.swp", "x")
+		time.Sleep(20 * time.Millisecond)
+	}
+	wait := func(n int) {
+		t.Helper()
+		select {
+		case <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no callback %d within 10 s", n)
+		}
+	}
+	wait(1)
+	// Another burst would have come within the quiet time; wait longer than it.
+	time.Sleep(600 * time.Millisecond)
+	mu.Lock()
+	if len(calls) != 1 || !slices.Equal(calls[0], []string{"main.go"}) {
+		t.Fatalf("callbacks after one burst = %q, want one with [main.go]", calls)
+	}
+	mu.Unlock()
+
+	write("template.yaml", "Resources: {}\n")
+	write("util.go", "package main\n")
+	wait(2)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || !slices.Equal(calls[1], []string{"template.yaml", "util.go"}) {
+		t.Fatalf("callbacks = %q, want a second one with [template.yaml util.go]", calls)
+	}
+}
+
+// TestReloader applies saves to a running stack as `workshop run` does: a
+// code edit is rebuilt and swapped (the next request runs it), a compile
+// error keeps the last good build and says where, and a template edit
+// beyond code says how to deploy it.
+func TestReloader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a function")
+	}
+	root, err := repo.Root(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(root, "testdata", "tmp") // inside the module, git-ignored
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(base, "reload-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	files := map[string]string{}
+	for _, name := range []string{"main.go", "template.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(data)
+	}
+	edit := func(name, old, new string) string {
+		t.Helper()
+		if !strings.Contains(files[name], old) {
+			t.Fatalf("%s has no %q", name, old)
+		}
+		files[name] = strings.Replace(files[name], old, new, 1)
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(files[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	edit("main.go", "", "")
+	edit("template.yaml", "", "")
+	var logs logbuf.Buffer
+	s, err := stack.Deploy(t.Context(), stack.Options{Dir: dir, Logs: &logs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tgt, err := checks.Locate(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r := &reloader{t: tgt, s: s, out: &out}
+	hello := func() string {
+		rec := httptest.NewRecorder()
+		s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello", nil))
+		return rec.Body.String()
+	}
+
+	r.changed(t.Context(), []string{edit("main.go", "Hello from Lambda!", "Hello again!")})
+	if !regexp.MustCompile(`main.go changed: rebuilt HelloFunction in \d+\.\d s; the next request is a cold start of the new code`).MatchString(out.String()) {
+		t.Errorf("after a code edit, the output is:\n%s", out.String())
+	}
+	if got := hello(); !strings.Contains(got, "Hello again!") {
+		t.Errorf("after the swap GET /hello = %s, want the new code's answer", got)
+	}
+
+	out.Reset()
+	r.changed(t.Context(), []string{edit("main.go", "lambda.Start(handler)", "lambda.Start(handler2)")})
+	rel := strings.TrimPrefix(dir, root+string(filepath.Separator))
+	for _, want := range []string{"main.go changed: it does not compile, so HelloFunction keeps serving the last good build", rel + "/main.go:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("after a compile error, the output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if got := hello(); !strings.Contains(got, "Hello again!") {
+		t.Errorf("after a compile error GET /hello = %s, want the last good build's answer", got)
+	}
+
+	out.Reset()
+	r.changed(t.Context(), []string{edit("template.yaml", "Timeout: 5", "Timeout: 6")})
+	for _, want := range []string{"template.yaml changed (resource HelloFunction)", "Ctrl-C, then go run ./scripts/workshop run ./" + rel} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("after a template edit, the output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestFileWatcherSince finds a learner file saved after a moment (while the
+// stack was starting), and not the files saved before or not the learner's.
+func TestFileWatcherSince(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("template.yaml")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "template.yaml"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	mark := time.Now().Add(-time.Minute)
+	write("main.go")
+	write("notes.txt")
+	w, err := newFileWatcher([]string{dir, dir}, learnerFile(dir, []string{dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.w.Close()
+	if got := relAll(dir, w.since(mark)); !slices.Equal(got, []string{"main.go"}) {
+		t.Errorf("since = %q, want [main.go]", got)
+	}
+}
