@@ -1,0 +1,711 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"maps"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The item operations of the front (see front.go): validate, run on minidyn,
+// complete the answer.
+
+// current reads the stored item with key, nil when there is none.
+func (h *embeddedHandler) current(table string, m tableMeta, item obj) obj {
+	key := obj{}
+	for _, k := range m.KeySchema {
+		key[k.AttributeName] = item[k.AttributeName]
+	}
+	out, err := h.call("GetItem", obj{"TableName": table, "Key": key, "ConsistentRead": true})
+	if err != nil {
+		return nil
+	}
+	it, _ := out["Item"].(obj)
+	return it
+}
+
+func (h *embeddedHandler) putItem(in obj) (obj, *apiError) {
+	table, err := h.table(in)
+	if err != nil {
+		return nil, err
+	}
+	if in["Item"] == nil {
+		return nil, invalid("Item to put in PutItem cannot be null")
+	}
+	item, err := checkMap(in["Item"], "Item")
+	if err != nil {
+		return nil, err
+	}
+	m, err := h.meta(table)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReturnValues(in, "NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	if err := checkItemKeys(m, item); err != nil {
+		return nil, err
+	}
+	if itemSize(item) > maxItemSize {
+		return nil, invalid("Item size has exceeded the maximum allowed size")
+	}
+	if err := legacy(in, [2]string{"Expected", "ConditionExpression"}); err != nil {
+		return nil, err
+	}
+	if err := onlyWith(in, "ConditionExpression is null", "ConditionExpression"); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(in, "ConditionExpression"); err != nil {
+		return nil, err
+	}
+	old := h.current(table, m, item)
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnValues")
+	delete(fwd, "ReturnConsumedCapacity")
+	if _, err := h.call("PutItem", fwd); err != nil {
+		return nil, err
+	}
+	out := obj{}
+	if in["ReturnValues"] == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	if wantCapacity(in) {
+		out["ConsumedCapacity"] = writeCapacity(m, table, old, item).answer(in["ReturnConsumedCapacity"])
+	}
+	return out, nil
+}
+
+// keyed checks what GetItem, DeleteItem and UpdateItem share.
+func (h *embeddedHandler) keyed(in obj) (string, tableMeta, obj, *apiError) {
+	table, err := h.table(in)
+	if err != nil {
+		return "", tableMeta{}, nil, err
+	}
+	if in["Key"] == nil {
+		return "", tableMeta{}, nil, invalid("Cannot have null key for GetItem, DeleteItem, or UpdateItem")
+	}
+	key, err := checkMap(in["Key"], "Key")
+	if err != nil {
+		return "", tableMeta{}, nil, err
+	}
+	m, err := h.meta(table)
+	if err != nil {
+		return "", tableMeta{}, nil, err
+	}
+	if err := checkKey(m, key); err != nil {
+		return "", tableMeta{}, nil, err
+	}
+	return table, m, key, nil
+}
+
+func (h *embeddedHandler) getItem(in obj) (obj, *apiError) {
+	table, m, key, err := h.keyed(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := legacy(in, [2]string{"AttributesToGet", "ProjectionExpression"}); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(in, "ProjectionExpression"); err != nil {
+		return nil, err
+	}
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("GetItem", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if wantCapacity(in) {
+		full := h.current(table, m, key)
+		consistent, _ := in["ConsistentRead"].(bool)
+		out["ConsumedCapacity"] = capacity{table: table, units: readUnits(itemSize(full), consistent)}.answer(in["ReturnConsumedCapacity"])
+	}
+	return out, nil
+}
+
+func (h *embeddedHandler) deleteItem(in obj) (obj, *apiError) {
+	table, m, key, err := h.keyed(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReturnValues(in, "NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	if err := legacy(in, [2]string{"Expected", "ConditionExpression"}); err != nil {
+		return nil, err
+	}
+	if err := onlyWith(in, "ConditionExpression is null", "ConditionExpression"); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(in, "ConditionExpression"); err != nil {
+		return nil, err
+	}
+	old := h.current(table, m, key)
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("DeleteItem", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if in["ReturnValues"] != "ALL_OLD" || old == nil {
+		delete(out, "Attributes")
+	}
+	if wantCapacity(in) {
+		out["ConsumedCapacity"] = writeCapacity(m, table, old, nil).answer(in["ReturnConsumedCapacity"])
+	}
+	return out, nil
+}
+
+func (h *embeddedHandler) updateItem(in obj) (obj, *apiError) {
+	table, m, key, err := h.keyed(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReturnValues(in, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"); err != nil {
+		return nil, err
+	}
+	if err := legacy(in, [2]string{"AttributeUpdates", "UpdateExpression"}, [2]string{"Expected", "ConditionExpression"}); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(in, "UpdateExpression", "ConditionExpression"); err != nil {
+		return nil, err
+	}
+	old := h.current(table, m, key)
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("UpdateItem", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if wantCapacity(in) {
+		out["ConsumedCapacity"] = writeCapacity(m, table, old, h.current(table, m, key)).answer(in["ReturnConsumedCapacity"])
+	}
+	return out, nil
+}
+
+// read answers Query and Scan. minidyn reads the items in order (without Limit,
+// filter or projection); the page (Limit, 1 MB), the filter (run by minidyn on the
+// same range), the projection and the counts are done here, as DynamoDB does:
+// Limit counts items read, not items matched.
+func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
+	table, err := h.table(in)
+	if err != nil {
+		return nil, err
+	}
+	if op == "Query" {
+		err = legacy(in, [2]string{"KeyConditions", "KeyConditionExpression"}, [2]string{"QueryFilter", "FilterExpression"}, [2]string{"AttributesToGet", "ProjectionExpression"})
+	} else {
+		err = legacy(in, [2]string{"ScanFilter", "FilterExpression"}, [2]string{"AttributesToGet", "ProjectionExpression"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	limit := 0
+	if l, ok := in["Limit"]; ok {
+		n, perr := strconv.Atoi(strings.Trim(jsonText(l), `"`))
+		if perr != nil {
+			return nil, serialization("Limit must be a number")
+		}
+		if n < 1 {
+			return nil, invalid("Limit must be greater than or equal to 1")
+		}
+		limit = n
+		in["Limit"] = n
+	}
+	if op == "Scan" && in["Segment"] != nil && in["TotalSegments"] == nil {
+		return nil, invalid("If segment is specified, total segment must also be specified")
+	}
+	m, err := h.meta(table)
+	if err != nil {
+		return nil, err
+	}
+	index, _ := in["IndexName"].(string)
+	if _, ok := m.Indexes[index]; index != "" && !ok {
+		return nil, invalid("The table does not have the specified index: %s", index)
+	}
+	exprs := []string{"FilterExpression", "ProjectionExpression"}
+	if op == "Query" {
+		kc, _ := in["KeyConditionExpression"].(string)
+		if kc == "" {
+			return nil, invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+		}
+		hash := m.KeySchema[0].AttributeName
+		if index != "" {
+			hash = m.Indexes[index].KeySchema[0].AttributeName
+		}
+		if !mentions(in, kc, hash) {
+			return nil, invalid("Query condition missed key schema element")
+		}
+		exprs = append([]string{"KeyConditionExpression"}, exprs...)
+	}
+	if err := checkRefs(in, exprs...); err != nil {
+		return nil, err
+	}
+
+	// The range read, in order.
+	base := obj{}
+	for _, k := range []string{"TableName", "IndexName", "KeyConditionExpression", "ScanIndexForward", "ExclusiveStartKey", "ConsistentRead", "Segment", "TotalSegments"} {
+		if v, ok := in[k]; ok {
+			base[k] = v
+		}
+	}
+	if kc, ok := in["KeyConditionExpression"].(string); ok {
+		prune(base, in, kc)
+	}
+	all, err := h.call(op, base)
+	if err != nil {
+		return nil, err
+	}
+	items := listOf(all["Items"])
+	keys := m.keyNames(index)
+	var page []obj
+	var last obj
+	size := 0
+	for i, it := range items {
+		size += itemSize(it)
+		page = append(page, it)
+		if (limit > 0 && len(page) == limit && i < len(items)-1) || (size > maxPage && i < len(items)-1) {
+			last = obj{}
+			for _, k := range keys {
+				last[k] = it[k]
+			}
+			break
+		}
+		if limit > 0 && len(page) == limit {
+			break
+		}
+	}
+	if limit > 0 && len(page) == limit && last == nil && len(items) > limit {
+		last = obj{}
+	}
+	if limit > 0 && len(page) == limit && len(items) == limit {
+		// DynamoDB answers a LastEvaluatedKey when the page is full, even if nothing follows.
+		last = obj{}
+		for _, k := range keys {
+			last[k] = page[len(page)-1][k]
+		}
+	}
+
+	// The filter, run by minidyn on the same range.
+	matched := page
+	if f, ok := in["FilterExpression"].(string); ok && f != "" {
+		q := maps.Clone(base)
+		q["FilterExpression"] = f
+		prune(q, in, f+" "+jsonText(base["KeyConditionExpression"]))
+		hits, err := h.call(op, q)
+		if err != nil {
+			return nil, err
+		}
+		ok := map[string]bool{}
+		for _, it := range listOf(hits["Items"]) {
+			ok[keyOf(m, it)] = true
+		}
+		matched = nil
+		for _, it := range page {
+			if ok[keyOf(m, it)] {
+				matched = append(matched, it)
+			}
+		}
+	}
+	out := obj{"Count": len(matched), "ScannedCount": len(page)}
+	if in["Select"] != "COUNT" {
+		list := make([]any, 0, len(matched))
+		for _, it := range matched {
+			if p, ok := in["ProjectionExpression"].(string); ok && p != "" {
+				it = project(it, p, in)
+			}
+			list = append(list, it)
+		}
+		out["Items"] = list
+	}
+	if last != nil {
+		out["LastEvaluatedKey"] = last
+	}
+	if wantCapacity(in) {
+		consistent, _ := in["ConsistentRead"].(bool)
+		read := 0
+		for _, it := range page {
+			read += itemSize(it)
+		}
+		c := capacity{table: table, units: readUnits(read, consistent)}
+		if index != "" && m.Indexes[index].Global {
+			c.indexes = map[string]float64{index: c.units}
+			c.units = 0
+		}
+		out["ConsumedCapacity"] = c.answer(in["ReturnConsumedCapacity"])
+	}
+	return out, nil
+}
+
+func jsonText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func listOf(v any) []obj {
+	l, _ := v.([]any)
+	out := make([]obj, 0, len(l))
+	for _, x := range l {
+		if o, ok := x.(obj); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// prune copies into q the names and values of in that expr uses (minidyn refuses
+// unused ones).
+func prune(q, in obj, expr string) {
+	names, _ := in["ExpressionAttributeNames"].(obj)
+	values, _ := in["ExpressionAttributeValues"].(obj)
+	n, v := obj{}, obj{}
+	for _, ref := range nameRef.FindAllString(expr, -1) {
+		if x, ok := names[ref]; ok {
+			n[ref] = x
+		}
+	}
+	for _, ref := range valueRef.FindAllString(expr, -1) {
+		if x, ok := values[ref]; ok {
+			v[ref] = x
+		}
+	}
+	delete(q, "ExpressionAttributeNames")
+	delete(q, "ExpressionAttributeValues")
+	if len(n) > 0 {
+		q["ExpressionAttributeNames"] = n
+	}
+	if len(v) > 0 {
+		q["ExpressionAttributeValues"] = v
+	}
+}
+
+// mentions says whether expr names attribute attr, directly or by a #name.
+func mentions(in obj, expr, attr string) bool {
+	names, _ := in["ExpressionAttributeNames"].(obj)
+	for _, tok := range regexp.MustCompile(`[#A-Za-z0-9_.-]+`).FindAllString(expr, -1) {
+		if tok == attr || names[tok] == attr {
+			return true
+		}
+	}
+	return false
+}
+
+// project keeps the document paths of a ProjectionExpression (a.b, l[0], #n).
+func project(item obj, expr string, in obj) obj {
+	names, _ := in["ExpressionAttributeNames"].(obj)
+	out := obj{}
+	for _, path := range strings.Split(expr, ",") {
+		steps := pathSteps(strings.TrimSpace(path), names)
+		if len(steps) == 0 {
+			continue
+		}
+		copyPath(out, item, steps)
+	}
+	return out
+}
+
+type step struct {
+	name  string
+	index int // -1: a map key
+}
+
+var stepRE = regexp.MustCompile(`\[(\d+)\]`)
+
+func pathSteps(path string, names obj) []step {
+	var steps []step
+	for _, part := range strings.Split(path, ".") {
+		head := part
+		if i := strings.Index(part, "["); i >= 0 {
+			head = part[:i]
+		}
+		if s, ok := names[head].(string); ok {
+			head = s
+		}
+		steps = append(steps, step{name: head, index: -1})
+		for _, m := range stepRE.FindAllStringSubmatch(part, -1) {
+			n, _ := strconv.Atoi(m[1])
+			steps = append(steps, step{index: n})
+		}
+	}
+	return steps
+}
+
+// copyPath copies the value at steps from src (an item's attributes) into dst,
+// building the maps and lists on the way as DynamoDB does.
+func copyPath(dst, src obj, steps []step) {
+	v, ok := src[steps[0].name]
+	if !ok {
+		return
+	}
+	if len(steps) == 1 {
+		dst[steps[0].name] = v
+		return
+	}
+	sub := descend(v, steps[1:])
+	if sub == nil {
+		return
+	}
+	dst[steps[0].name] = merge(dst[steps[0].name], sub)
+}
+
+// descend returns an AttributeValue holding only the path steps of v.
+func descend(v any, steps []step) any {
+	if len(steps) == 0 {
+		return v
+	}
+	av, _ := v.(obj)
+	s := steps[0]
+	if s.index >= 0 {
+		l, _ := av["L"].([]any)
+		if s.index >= len(l) {
+			return nil
+		}
+		sub := descend(l[s.index], steps[1:])
+		if sub == nil {
+			return nil
+		}
+		return obj{"L": []any{sub}}
+	}
+	m, _ := av["M"].(obj)
+	x, ok := m[s.name]
+	if !ok {
+		return nil
+	}
+	sub := descend(x, steps[1:])
+	if sub == nil {
+		return nil
+	}
+	return obj{"M": obj{s.name: sub}}
+}
+
+// merge joins two projected values of the same attribute.
+func merge(a, b any) any {
+	x, ok1 := a.(obj)
+	y, ok2 := b.(obj)
+	if !ok1 || !ok2 {
+		return b
+	}
+	if mx, ok := x["M"].(obj); ok {
+		if my, ok := y["M"].(obj); ok {
+			for k, v := range my {
+				mx[k] = merge(mx[k], v)
+			}
+			return x
+		}
+	}
+	if lx, ok := x["L"].([]any); ok {
+		if ly, ok := y["L"].([]any); ok {
+			return obj{"L": append(lx, ly...)}
+		}
+	}
+	return b
+}
+
+func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
+	reqs, ok := in["RequestItems"].(obj)
+	if !ok && in["RequestItems"] != nil {
+		return nil, serialization("RequestItems must be a JSON object")
+	}
+	n := 0
+	for _, v := range reqs {
+		l, _ := v.([]any)
+		n += len(l)
+	}
+	if n == 0 {
+		return nil, invalid("BatchWriteItem cannot have a null or no requests set")
+	}
+	if n > 25 {
+		return nil, invalid("Too many items requested for the BatchWriteItem call")
+	}
+	var caps []any
+	for table, v := range reqs {
+		if !tableNameRE.MatchString(table) {
+			return nil, invalid(badTableName)
+		}
+		m, err := h.meta(table)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		units := 0.0
+		for _, r := range listOf(v) {
+			var key obj
+			switch {
+			case r["PutRequest"] != nil:
+				p, _ := r["PutRequest"].(obj)
+				item, err := checkMap(p["Item"], "Item")
+				if err != nil {
+					return nil, err
+				}
+				if err := checkItemKeys(m, item); err != nil {
+					return nil, err
+				}
+				if itemSize(item) > maxItemSize {
+					return nil, invalid("Item size has exceeded the maximum allowed size")
+				}
+				key = item
+				units += writeUnits(itemSize(item))
+			case r["DeleteRequest"] != nil:
+				d, _ := r["DeleteRequest"].(obj)
+				k, err := checkMap(d["Key"], "Key")
+				if err != nil {
+					return nil, err
+				}
+				if err := checkKey(m, k); err != nil {
+					return nil, err
+				}
+				key = k
+				units += writeUnits(itemSize(h.current(table, m, k)))
+			default:
+				return nil, invalid("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			}
+			if k := keyOf(m, key); seen[k] {
+				return nil, invalid("Provided list of item keys contains duplicates")
+			} else {
+				seen[k] = true
+			}
+		}
+		caps = append(caps, obj{"TableName": table, "CapacityUnits": units})
+	}
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("BatchWriteItem", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if out["UnprocessedItems"] == nil {
+		out["UnprocessedItems"] = obj{}
+	}
+	if wantCapacity(in) {
+		out["ConsumedCapacity"] = caps
+	}
+	return out, nil
+}
+
+func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
+	reqs, ok := in["RequestItems"].(obj)
+	if !ok && in["RequestItems"] != nil {
+		return nil, serialization("RequestItems must be a JSON object")
+	}
+	n := 0
+	for _, v := range reqs {
+		t, _ := v.(obj)
+		l, _ := t["Keys"].([]any)
+		n += len(l)
+	}
+	if n > 100 {
+		return nil, invalid("Too many items requested for the BatchGetItem call")
+	}
+	for table, v := range reqs {
+		if !tableNameRE.MatchString(table) {
+			return nil, invalid(badTableName)
+		}
+		m, err := h.meta(table)
+		if err != nil {
+			return nil, err
+		}
+		t, _ := v.(obj)
+		if err := legacy(t, [2]string{"AttributesToGet", "ProjectionExpression"}); err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, k := range listOf(t["Keys"]) {
+			if _, err := checkMap(k, "Key"); err != nil {
+				return nil, err
+			}
+			if err := checkKey(m, k); err != nil {
+				// DynamoDB Local's text for a batch key that misses the schema.
+				return nil, invalid("One of the required keys was not given a value")
+			}
+			if s := keyOf(m, k); seen[s] {
+				return nil, invalid("Provided list of item keys contains duplicates")
+			} else {
+				seen[s] = true
+			}
+		}
+	}
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("BatchGetItem", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if out["UnprocessedKeys"] == nil {
+		out["UnprocessedKeys"] = obj{}
+	}
+	return out, nil
+}
+
+func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
+	items, ok := in["TransactItems"].([]any)
+	if !ok {
+		return nil, invalid("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+	}
+	if len(items) > 100 {
+		return nil, invalid("Member must have length less than or equal to 100")
+	}
+	for _, x := range listOf(items) {
+		for kind, v := range x {
+			op, _ := v.(obj)
+			table, err := h.table(op)
+			if err != nil {
+				return nil, err
+			}
+			m, err := h.meta(table)
+			if err != nil {
+				return nil, err
+			}
+			if kind == "Put" {
+				item, err := checkMap(op["Item"], "Item")
+				if err != nil {
+					return nil, err
+				}
+				if err := checkItemKeys(m, item); err != nil {
+					return nil, err
+				}
+				if itemSize(item) > maxItemSize {
+					return nil, invalid("Item size has exceeded the maximum allowed size")
+				}
+				continue
+			}
+			key, err := checkMap(op["Key"], "Key")
+			if err != nil {
+				return nil, err
+			}
+			if err := checkKey(m, key); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return h.call("TransactWriteItems", in)
+}
+
+func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
+	items, _ := in["TransactItems"].([]any)
+	if len(items) > 100 {
+		return nil, invalid("Member must have length less than or equal to 100")
+	}
+	for _, x := range listOf(items) {
+		op, _ := x["Get"].(obj)
+		table, err := h.table(op)
+		if err != nil {
+			return nil, err
+		}
+		m, err := h.meta(table)
+		if err != nil {
+			return nil, err
+		}
+		key, err := checkMap(op["Key"], "Key")
+		if err != nil {
+			return nil, err
+		}
+		if err := checkKey(m, key); err != nil {
+			return nil, &apiError{status: 400, typ: typeDynamoDB + "TransactionCanceledException", msg: "One of the required keys was not given a value"}
+		}
+	}
+	return h.call("TransactGetItems", in)
+}
