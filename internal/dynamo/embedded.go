@@ -49,6 +49,7 @@ type embeddedHandler struct {
 type tableMeta struct {
 	KeySchema             []keyElement         `json:"-"`
 	Indexes               map[string]indexMeta `json:"-"` // secondary indexes by name
+	Created               float64              `json:"-"` // CreationDateTime, seconds
 	AttributeDefinitions  json.RawMessage      `json:"AttributeDefinitions,omitempty"`
 	BillingMode           string               `json:"BillingMode,omitempty"`
 	ProvisionedThroughput json.RawMessage      `json:"ProvisionedThroughput,omitempty"`
@@ -110,7 +111,9 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h.next.ServeHTTP(rec, r)
 	if rec.status != http.StatusOK {
-		rec.flush(w, rec.body.Bytes())
+		var out obj
+		_ = json.Unmarshal(rec.body.Bytes(), &out)
+		writeErr(w, minidynError(rec.status, out))
 		return
 	}
 	switch op {
@@ -124,6 +127,7 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 		}
 		_ = json.Unmarshal(body, &keys)
 		in.tableMeta.KeySchema = keys.KeySchema
+		in.tableMeta.Created = float64(time.Now().UnixMilli()) / 1000
 		in.tableMeta.Indexes = map[string]indexMeta{}
 		for _, ix := range keys.GlobalSecondaryIndexes {
 			in.tableMeta.Indexes[ix.IndexName] = indexMeta{KeySchema: ix.KeySchema, Global: true}
@@ -135,7 +139,15 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 	case "DeleteTable":
 		defer delete(h.tables, in.TableName)
 	}
-	out, err := completeDescription(rec.body.Bytes(), h.tables[in.TableName])
+	size := 0
+	if op == "DescribeTable" {
+		if all, err := h.call("Scan", obj{"TableName": in.TableName}); err == nil {
+			for _, it := range listOf(all["Items"]) {
+				size += itemSize(it)
+			}
+		}
+	}
+	out, err := completeDescription(rec.body.Bytes(), h.tables[in.TableName], size)
 	if err != nil {
 		writeAPIError(w, http.StatusInternalServerError, "InternalServerError", "cannot complete the answer of "+op+": "+err.Error())
 		return
@@ -145,7 +157,7 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 
 // completeDescription adds what minidyn leaves out to the Table or TableDescription
 // of a table operation's answer. Tables are usable at once, hence ACTIVE.
-func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
+func completeDescription(body []byte, meta tableMeta, size int) ([]byte, error) {
 	var out map[string]map[string]any
 	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, err
@@ -154,14 +166,31 @@ func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
 		if desc == nil {
 			continue
 		}
+		dropEmpty(desc)
 		desc["TableStatus"] = "ACTIVE"
+		desc["TableSizeBytes"] = size
+		if _, ok := desc["TableArn"]; !ok {
+			// As DynamoDB Local names its tables' ARNs.
+			desc["TableArn"] = fmt.Sprintf("arn:aws:dynamodb:ddblocal:000000000000:table/%v", desc["TableName"])
+		}
+		if _, ok := desc["CreationDateTime"]; !ok && meta.Created > 0 {
+			desc["CreationDateTime"] = meta.Created
+		}
+		if _, ok := desc["DeletionProtectionEnabled"]; !ok {
+			desc["DeletionProtectionEnabled"] = false
+		}
+		if len(meta.StreamSpecification) == 0 {
+			delete(desc, "LatestStreamArn")
+			delete(desc, "LatestStreamLabel")
+		}
 		if len(meta.AttributeDefinitions) > 0 {
 			desc["AttributeDefinitions"] = meta.AttributeDefinitions
 		}
 		// As DynamoDB does: a summary for on-demand tables, throughput for provisioned ones.
 		if meta.BillingMode == "PAY_PER_REQUEST" {
-			desc["BillingModeSummary"] = map[string]string{"BillingMode": meta.BillingMode}
-			desc["ProvisionedThroughput"] = map[string]int{"ReadCapacityUnits": 0, "WriteCapacityUnits": 0, "NumberOfDecreasesToday": 0}
+			desc["BillingModeSummary"] = map[string]any{"BillingMode": meta.BillingMode, "LastUpdateToPayPerRequestDateTime": desc["CreationDateTime"]}
+			desc["ProvisionedThroughput"] = map[string]any{"ReadCapacityUnits": 0, "WriteCapacityUnits": 0, "NumberOfDecreasesToday": 0,
+				"LastIncreaseDateTime": 0, "LastDecreaseDateTime": 0}
 		} else if len(meta.ProvisionedThroughput) > 0 {
 			desc["ProvisionedThroughput"] = meta.ProvisionedThroughput
 		}
@@ -170,6 +199,29 @@ func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
 		}
 	}
 	return json.Marshal(out)
+}
+
+// dropEmpty removes the null and "" fields minidyn writes for what is not set;
+// DynamoDB leaves them out.
+func dropEmpty(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case string:
+			if v == "" {
+				delete(m, k)
+			}
+		case map[string]any:
+			dropEmpty(v)
+		case []any:
+			for _, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					dropEmpty(em)
+				}
+			}
+		}
+	}
 }
 
 type keyElement struct{ AttributeName, KeyType string }

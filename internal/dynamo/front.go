@@ -127,11 +127,16 @@ func (h *embeddedHandler) call(op string, in obj) (obj, *apiError) {
 	if rec.status == http.StatusOK {
 		return out, nil
 	}
+	return nil, minidynError(rec.status, out)
+}
+
+// minidynError turns an error answer of minidyn into DynamoDB's.
+func minidynError(status int, out obj) *apiError {
 	typ, _ := out["__type"].(string)
 	msg, _ := out["message"].(string)
 	delete(out, "__type")
 	delete(out, "message")
-	e := &apiError{status: rec.status, typ: typeDynamoDB + typ, msg: msg, extra: out}
+	e := &apiError{status: status, typ: typeDynamoDB + typ, msg: msg, extra: out}
 	switch {
 	case typ == "ValidationException":
 		e.typ = typeValidation
@@ -141,17 +146,22 @@ func (h *embeddedHandler) call(op string, in obj) (obj, *apiError) {
 		}
 		e.msg = strings.TrimSuffix(e.msg, ".")
 	case typ == "InternalFailure" && strings.HasPrefix(msg, "json: "):
-		return nil, serialization(strings.TrimPrefix(msg, "json: "))
+		return serialization(strings.TrimPrefix(msg, "json: "))
 	case typ == "TransactionCanceledException":
 		var codes []string
 		reasons, _ := out["CancellationReasons"].([]any)
 		for _, r := range reasons {
-			c, _ := r.(obj)["Code"].(string)
+			reason, _ := r.(obj)
+			c, _ := reason["Code"].(string)
 			codes = append(codes, c)
+			// DynamoDB ends the reason's message with a full stop.
+			if m, ok := reason["Message"].(string); ok && !strings.HasSuffix(m, ".") {
+				reason["Message"] = m + "."
+			}
 		}
 		e.msg = "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]"
 	}
-	return nil, e
+	return e
 }
 
 // --- tables ---
