@@ -590,6 +590,35 @@ func checkRefs(in obj, exprs ...string) *apiError {
 	return nil
 }
 
+// checkUnused refuses names and values no expression uses, as DynamoDB does.
+func checkUnused(in obj, exprs ...string) *apiError {
+	var all strings.Builder
+	for _, e := range exprs {
+		s, _ := in[e].(string)
+		all.WriteString(s + " ")
+	}
+	for _, f := range []struct {
+		field string
+		re    *regexp.Regexp
+	}{{"ExpressionAttributeNames", nameRef}, {"ExpressionAttributeValues", valueRef}} {
+		m, _ := in[f.field].(obj)
+		used := map[string]bool{}
+		for _, ref := range f.re.FindAllString(all.String(), -1) {
+			used[ref] = true
+		}
+		var unused []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !used[k] {
+				unused = append(unused, k)
+			}
+		}
+		if len(unused) > 0 {
+			return invalid("Value provided in %s unused in expressions: keys: {%s}", f.field, strings.Join(unused, ", "))
+		}
+	}
+	return nil
+}
+
 // legacy turns the parameters DynamoDB kept from before expressions into the
 // expressions minidyn understands; mixing both kinds is refused as DynamoDB does.
 func legacy(in obj, pairs ...[2]string) *apiError {

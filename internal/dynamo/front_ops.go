@@ -110,11 +110,16 @@ func (h *embeddedHandler) getItem(in obj) (obj, *apiError) {
 	if err := checkRefs(in, "ProjectionExpression"); err != nil {
 		return nil, err
 	}
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("GetItem", fwd)
+	if err := checkUnused(in, "ProjectionExpression"); err != nil {
+		return nil, err
+	}
+	// The projection is done here: minidyn's panics on a list index past the end.
+	out, err := h.call("GetItem", obj{"TableName": table, "Key": key, "ConsistentRead": in["ConsistentRead"]})
 	if err != nil {
 		return nil, err
+	}
+	if p, ok := in["ProjectionExpression"].(string); ok && p != "" && out["Item"] != nil {
+		out["Item"] = project(out["Item"].(obj), p, in)
 	}
 	if wantCapacity(in) {
 		full := h.current(table, m, key)
@@ -628,11 +633,29 @@ func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
 			}
 		}
 	}
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("BatchGetItem", fwd)
+	// Projections are done here (minidyn panics on a list index past the end).
+	fwd := obj{}
+	for table, v := range reqs {
+		t, _ := v.(obj)
+		fwd[table] = obj{"Keys": t["Keys"], "ConsistentRead": t["ConsistentRead"]}
+	}
+	out, err := h.call("BatchGetItem", obj{"RequestItems": fwd})
 	if err != nil {
 		return nil, err
+	}
+	responses, _ := out["Responses"].(obj)
+	for table, v := range reqs {
+		t, _ := v.(obj)
+		p, ok := t["ProjectionExpression"].(string)
+		if !ok || p == "" {
+			continue
+		}
+		items, _ := responses[table].([]any)
+		for i, it := range items {
+			if o, ok := it.(obj); ok {
+				items[i] = project(o, p, t)
+			}
+		}
 	}
 	if out["UnprocessedKeys"] == nil {
 		out["UnprocessedKeys"] = obj{}
