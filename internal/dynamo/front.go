@@ -74,6 +74,7 @@ func (h *embeddedHandler) itemOp(w http.ResponseWriter, r *http.Request, op stri
 		writeErr(w, serialization("the request body is not a JSON object"))
 		return
 	}
+	dropMiscased(in)
 	// One at a time: several operations here read before they write.
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -106,6 +107,28 @@ func (h *embeddedHandler) itemOp(w http.ResponseWriter, r *http.Request, op stri
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// members are the request fields of the item operations. DynamoDB's names are
+// case-sensitive and Go's JSON decoder (minidyn's) is not, so a field spelt in
+// another case (ConditionEXpression) is dropped here rather than reaching minidyn
+// unchecked.
+var members = []string{
+	"TableName", "Item", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
+	"ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "Expected",
+	"ConditionalOperator", "UpdateExpression", "AttributeUpdates", "ProjectionExpression",
+	"AttributesToGet", "ConsistentRead", "IndexName", "KeyConditionExpression", "KeyConditions",
+	"FilterExpression", "QueryFilter", "ScanFilter", "Limit", "ExclusiveStartKey", "ScanIndexForward",
+	"Select", "Segment", "TotalSegments", "RequestItems", "TransactItems", "ClientRequestToken",
+	"ReturnValuesOnConditionCheckFailure",
+}
+
+func dropMiscased(in obj) {
+	for k := range in {
+		if !slices.Contains(members, k) {
+			delete(in, k)
+		}
+	}
 }
 
 // call runs op on minidyn and turns its errors into DynamoDB's.
@@ -559,6 +582,15 @@ func keyOfIndex(ix indexMeta, item obj) string {
 
 // --- expressions ---
 
+// funcArity is how many operands each expression function takes; minidyn
+// panics on a call with too few.
+var funcArity = map[string]int{
+	"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2,
+	"contains": 2, "size": 1, "if_not_exists": 2, "list_append": 2,
+}
+
+var funcRE = regexp.MustCompile(`\b(attribute_exists|attribute_not_exists|attribute_type|begins_with|contains|size|if_not_exists|list_append)\s*\(([^()]*)\)`)
+
 var (
 	valueRef = regexp.MustCompile(`:[A-Za-z0-9_]+`)
 	nameRef  = regexp.MustCompile(`#[A-Za-z0-9_]+`)
@@ -571,6 +603,15 @@ func checkRefs(in obj, exprs ...string) *apiError {
 	names, _ := in["ExpressionAttributeNames"].(obj)
 	for _, field := range exprs {
 		e, _ := in[field].(string)
+		for _, m := range funcRE.FindAllStringSubmatch(e, -1) {
+			n := 0
+			if strings.TrimSpace(m[2]) != "" {
+				n = strings.Count(m[2], ",") + 1
+			}
+			if n != funcArity[m[1]] {
+				return invalid("Invalid %s: Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", field, m[1], n)
+			}
+		}
 		for _, ref := range nameRef.FindAllString(e, -1) {
 			if _, ok := names[ref]; !ok {
 				return invalid("Invalid %s: An expression attribute name used in the document path is not defined; attribute name: %s", field, ref)
