@@ -133,6 +133,14 @@ func dropMiscased(in obj) {
 
 // call runs op on minidyn and turns its errors into DynamoDB's.
 func (h *embeddedHandler) call(op string, in obj) (obj, *apiError) {
+	out, err := h.callRaw(op, in)
+	if err != nil && strings.HasPrefix(err.msg, "Syntax error") {
+		return nil, syntaxError(in, err.msg)
+	}
+	return out, err
+}
+
+func (h *embeddedHandler) callRaw(op string, in obj) (obj, *apiError) {
 	b, err := json.Marshal(in)
 	if err != nil {
 		return nil, serialization(err.Error())

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/truora/minidyn/server"
 )
 
 // The item operations of the front (see front.go): validate, run on minidyn,
@@ -298,11 +300,20 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 		q := maps.Clone(base)
 		q["FilterExpression"] = f
 		prune(q, in, f+" "+jsonText(base["KeyConditionExpression"]))
+		ok := map[string]bool{}
 		hits, err := h.call(op, q)
-		if err != nil {
+		switch {
+		case err != nil && strings.Contains(err.msg, "is not supported for path="):
+			// minidyn fails the whole read when a function meets an item whose
+			// attribute is missing or of another type; DynamoDB takes the function
+			// as false for that item. Evaluate item by item instead.
+			ok, err = filterEach(m, page, obj{"FilterExpression": f, "ExpressionAttributeNames": q["ExpressionAttributeNames"], "ExpressionAttributeValues": q["ExpressionAttributeValues"]})
+			if err != nil {
+				return nil, err
+			}
+		case err != nil:
 			return nil, err
 		}
-		ok := map[string]bool{}
 		for _, it := range listOf(hits["Items"]) {
 			ok[keyOf(m, it)] = true
 		}
@@ -341,6 +352,46 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 		out["ConsumedCapacity"] = c.answer(in["ReturnConsumedCapacity"])
 	}
 	return out, nil
+}
+
+// filterEach runs filter on each item alone, in a scratch minidyn of one table:
+// an item the filter's functions cannot handle does not match.
+func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiError) {
+	scratch := &embeddedHandler{next: server.NewServer(), tables: map[string]tableMeta{}}
+	var defs []any
+	_ = json.Unmarshal(m.AttributeDefinitions, &defs)
+	var schema []any
+	for _, k := range m.KeySchema {
+		schema = append(schema, obj{"AttributeName": k.AttributeName, "KeyType": k.KeyType})
+	}
+	if _, err := scratch.callRaw("CreateTable", obj{"TableName": "scratch", "AttributeDefinitions": defs,
+		"KeySchema": schema, "BillingMode": "PAY_PER_REQUEST"}); err != nil {
+		return nil, err
+	}
+	ok := map[string]bool{}
+	for _, it := range items {
+		key := obj{}
+		for _, k := range m.KeySchema {
+			key[k.AttributeName] = it[k.AttributeName]
+		}
+		if _, err := scratch.callRaw("PutItem", obj{"TableName": "scratch", "Item": it}); err != nil {
+			return nil, err
+		}
+		q := obj{"TableName": "scratch"}
+		for k, v := range filter {
+			if v != nil {
+				q[k] = v
+			}
+		}
+		out, err := scratch.callRaw("Scan", q)
+		if err == nil && len(listOf(out["Items"])) == 1 {
+			ok[keyOf(m, it)] = true
+		}
+		if _, err := scratch.callRaw("DeleteItem", obj{"TableName": "scratch", "Key": key}); err != nil {
+			return nil, err
+		}
+	}
+	return ok, nil
 }
 
 func jsonText(v any) string {
