@@ -183,6 +183,8 @@ var confCases = []confCase{
 	{name: "update/undefined-value", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s = :s"}`},
 	{name: "update/syntax", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s :s","ExpressionAttributeValues":{":s":{"S":"w"}}}`},
 	{name: "update/attribute-updates-legacy", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u2"}},"AttributeUpdates":{"n":{"Action":"PUT","Value":{"N":"7"}}},"ReturnValues":"ALL_NEW"}`},
+	{name: "update/consumed-indexes-index-key", op: "UpdateItem", body: `{"TableName":"range","Key":{"pk":{"S":"p"},"sk":{"N":"1"}},"UpdateExpression":"SET g = :g","ExpressionAttributeValues":{":g":{"S":"green"}},"ReturnConsumedCapacity":"INDEXES"}`},
+	{name: "update/consumed-indexes-other", op: "UpdateItem", body: `{"TableName":"range","Key":{"pk":{"S":"p"},"sk":{"N":"1"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"11"}},"ReturnConsumedCapacity":"INDEXES"}`},
 	{name: "update/missing-table", op: "UpdateItem", body: `{"TableName":"nope","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s = :s","ExpressionAttributeValues":{":s":{"S":"w"}}}`},
 	{name: "update/consumed-total", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s = :s","ExpressionAttributeValues":{":s":{"S":"w"}},"ReturnConsumedCapacity":"TOTAL"}`},
 
@@ -193,6 +195,7 @@ var confCases = []confCase{
 	{name: "delete/condition-fails", op: "DeleteItem", body: `{"TableName":"hash","Key":{"dt":{"S":"a"}},"ConditionExpression":"attribute_not_exists(dt)"}`},
 	{name: "delete/empty-key", op: "DeleteItem", body: `{"TableName":"hash","Key":{"dt":{"S":""}}}`},
 	{name: "delete/wrong-key", op: "DeleteItem", body: `{"TableName":"hash","Key":{"x":{"S":"a"}}}`, aws: awsSchema},
+	{name: "delete/consumed-indexes", op: "DeleteItem", body: `{"TableName":"range","Key":{"pk":{"S":"cc"},"sk":{"N":"1"}},"ReturnConsumedCapacity":"INDEXES"}`},
 	{name: "delete/missing-table", op: "DeleteItem", body: `{"TableName":"nope","Key":{"dt":{"S":"a"}}}`},
 
 	// Query
@@ -227,6 +230,8 @@ var confCases = []confCase{
 	{name: "scan/missing-index", op: "Scan", body: `{"TableName":"range","IndexName":"nope"}`},
 	{name: "scan/scan-filter-legacy", op: "Scan", body: `{"TableName":"range","ScanFilter":{"v":{"AttributeValueList":[{"N":"20"}],"ComparisonOperator":"LE"}}}`},
 	{name: "scan/consumed-total", op: "Scan", body: `{"TableName":"range","ReturnConsumedCapacity":"TOTAL"}`},
+	{name: "scan/consumed-index", op: "Scan", body: `{"TableName":"range","IndexName":"by-g","ReturnConsumedCapacity":"INDEXES","Select":"COUNT"}`},
+	{name: "query/consumed-consistent", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p"}},"ConsistentRead":true,"ReturnConsumedCapacity":"TOTAL","Select":"COUNT"}`},
 	{name: "scan/missing-table", op: "Scan", body: `{"TableName":"nope"}`},
 	{name: "scan/segment-without-total", op: "Scan", body: `{"TableName":"range","Segment":0}`},
 	{name: "scan/limit-wrong-json", op: "Scan", body: `{"TableName":"range","Limit":"2"}`, shape: true},
@@ -249,6 +254,9 @@ var confCases = []confCase{
 	{name: "batch-get/missing-table", op: "BatchGetItem", body: `{"RequestItems":{"nope":{"Keys":[{"dt":{"S":"b1"}}]}}}`},
 	{name: "batch-get/wrong-key", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[{"x":{"S":"b1"}}]}}}`},
 
+	{name: "batch-get/consumed-total", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[{"dt":{"S":"seed-1"}},{"dt":{"S":"just"}},{"dt":{"S":"none"}}]},"range":{"Keys":[{"pk":{"S":"p"},"sk":{"N":"1"}}],"ConsistentRead":true}},"ReturnConsumedCapacity":"TOTAL"}`},
+	{name: "batch-get/consumed-indexes", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[{"dt":{"S":"seed-1"}}]}},"ReturnConsumedCapacity":"INDEXES"}`},
+
 	// TransactWriteItems
 	{name: "transact-write/ok", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t1"}}}},{"Update":{"TableName":"hash","Key":{"dt":{"S":"t2"}},"UpdateExpression":"SET n = :n","ExpressionAttributeValues":{":n":{"N":"1"}}}}]}`},
 	{name: "transact-write/condition-fails", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t3"}}}},{"ConditionCheck":{"TableName":"hash","Key":{"dt":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(dt)"}}]}`},
@@ -257,8 +265,12 @@ var confCases = []confCase{
 	{name: "transact-write/missing-table", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"nope","Item":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-write/empty-key", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":""}}}}]}`},
 
+	{name: "transact-write/consumed-indexes", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"range","Item":{"pk":{"S":"tx"},"sk":{"N":"1"},"g":{"S":"x"}}}},{"Put":{"TableName":"hash","Item":{"dt":{"S":"tx-c"}}}}],"ReturnConsumedCapacity":"INDEXES"}`},
+	{name: "transact-write/consumed-total", op: "TransactWriteItems", body: `{"TransactItems":[{"Delete":{"TableName":"hash","Key":{"dt":{"S":"tx-c"}}}}],"ReturnConsumedCapacity":"TOTAL"}`},
+
 	// TransactGetItems
 	{name: "transact-get/ok", op: "TransactGetItems", body: `{"TransactItems":[{"Get":{"TableName":"hash","Key":{"dt":{"S":"t1"}}}},{"Get":{"TableName":"hash","Key":{"dt":{"S":"none"}}}}]}`},
+	{name: "transact-get/consumed-total", op: "TransactGetItems", body: `{"TransactItems":[{"Get":{"TableName":"hash","Key":{"dt":{"S":"just"}}}},{"Get":{"TableName":"range","Key":{"pk":{"S":"p"},"sk":{"N":"1"}}}}],"ReturnConsumedCapacity":"TOTAL"}`},
 	{name: "transact-get/missing-table", op: "TransactGetItems", body: `{"TransactItems":[{"Get":{"TableName":"nope","Key":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-get/wrong-key", op: "TransactGetItems", body: `{"TransactItems":[{"Get":{"TableName":"hash","Key":{"x":{"S":"t1"}}}}]}`},
 
@@ -366,7 +378,7 @@ func normalise(op, key string, v any) any {
 		}
 		// Scan order is storage order; Query's order is checked.
 		switch {
-		case key == "Items" && op == "Scan", key == "hash", key == "range", key == "SS", key == "NS", key == "BS":
+		case key == "Items" && op == "Scan", key == "hash", key == "range", key == "ConsumedCapacity", key == "SS", key == "NS", key == "BS":
 			slices.SortFunc(out, func(a, b any) int {
 				x, _ := json.Marshal(a)
 				y, _ := json.Marshal(b)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -711,6 +712,23 @@ func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
 	if out["UnprocessedKeys"] == nil {
 		out["UnprocessedKeys"] = obj{}
 	}
+	if wantCapacity(in) {
+		var caps []any
+		for _, table := range slices.Sorted(maps.Keys(reqs)) {
+			t, _ := reqs[table].(obj)
+			consistent, _ := t["ConsistentRead"].(bool)
+			c := capacity{table: table}
+			// Each item is rounded up on its own (DynamoDB's documented rule);
+			// keys with no item cost nothing here, as DynamoDB Local counts them.
+			for _, k := range listOf(t["Keys"]) {
+				if it := h.current(table, h.tables[table], k); it != nil {
+					c.units += readUnits(itemSize(it), consistent)
+				}
+			}
+			caps = append(caps, c.answer(in["ReturnConsumedCapacity"]))
+		}
+		out["ConsumedCapacity"] = caps
+	}
 	return out, nil
 }
 
@@ -755,7 +773,58 @@ func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
 			}
 		}
 	}
-	return h.call("TransactWriteItems", in)
+	// What each write will cost, from the items as they are before it.
+	caps := map[string]*capacity{}
+	for _, x := range listOf(items) {
+		for kind, v := range x {
+			op, _ := v.(obj)
+			table, _ := op["TableName"].(string)
+			m := h.tables[table]
+			var old, item obj
+			switch kind {
+			case "Put":
+				item, _ = op["Item"].(obj)
+				old = h.current(table, m, item)
+			case "Delete", "Update":
+				key, _ := op["Key"].(obj)
+				old = h.current(table, m, key)
+				item = old
+			case "ConditionCheck":
+				key, _ := op["Key"].(obj)
+				old = h.current(table, m, key)
+				if caps[table] == nil {
+					caps[table] = &capacity{table: table, indexes: map[string]float64{}}
+				}
+				caps[table].units += 2 * readUnits(itemSize(old), true)
+				continue
+			}
+			if kind == "Delete" {
+				item = nil
+			}
+			c := writeCapacity(m, table, old, item)
+			if caps[table] == nil {
+				caps[table] = &capacity{table: table, indexes: map[string]float64{}}
+			}
+			caps[table].units += 2 * c.units
+			for ix, u := range c.indexes {
+				caps[table].indexes[ix] += 2 * u
+			}
+		}
+	}
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("TransactWriteItems", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if wantCapacity(in) {
+		var list []any
+		for _, table := range slices.Sorted(maps.Keys(caps)) {
+			list = append(list, caps[table].answer(in["ReturnConsumedCapacity"]))
+		}
+		out["ConsumedCapacity"] = list
+	}
+	return out, nil
 }
 
 func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
@@ -781,5 +850,28 @@ func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
 			return nil, &apiError{status: 400, typ: typeDynamoDB + "TransactionCanceledException", msg: "One of the required keys was not given a value"}
 		}
 	}
-	return h.call("TransactGetItems", in)
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.call("TransactGetItems", fwd)
+	if err != nil {
+		return nil, err
+	}
+	if wantCapacity(in) {
+		caps := map[string]*capacity{}
+		for _, x := range listOf(items) {
+			op, _ := x["Get"].(obj)
+			table, _ := op["TableName"].(string)
+			key, _ := op["Key"].(obj)
+			if caps[table] == nil {
+				caps[table] = &capacity{table: table}
+			}
+			caps[table].units += 2 * readUnits(itemSize(h.current(table, h.tables[table], key)), true)
+		}
+		var list []any
+		for _, table := range slices.Sorted(maps.Keys(caps)) {
+			list = append(list, caps[table].answer(in["ReturnConsumedCapacity"]))
+		}
+		out["ConsumedCapacity"] = list
+	}
+	return out, nil
 }
