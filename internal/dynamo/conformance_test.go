@@ -185,6 +185,11 @@ var confCases = []confCase{
 	{name: "update/attribute-updates-legacy", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u2"}},"AttributeUpdates":{"n":{"Action":"PUT","Value":{"N":"7"}}},"ReturnValues":"ALL_NEW"}`},
 	{name: "update/consumed-indexes-index-key", op: "UpdateItem", body: `{"TableName":"range","Key":{"pk":{"S":"p"},"sk":{"N":"1"}},"UpdateExpression":"SET g = :g","ExpressionAttributeValues":{":g":{"S":"green"}},"ReturnConsumedCapacity":"INDEXES"}`},
 	{name: "update/consumed-indexes-other", op: "UpdateItem", body: `{"TableName":"range","Key":{"pk":{"S":"p"},"sk":{"N":"1"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"11"}},"ReturnConsumedCapacity":"INDEXES"}`},
+	{name: "update/reserved-word", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET blob = :b","ExpressionAttributeValues":{":b":{"S":"x"}}}`},
+	{name: "get/reserved-word-nested", op: "GetItem", body: `{"TableName":"hash","Key":{"dt":{"S":"seed-1"}},"ProjectionExpression":"m.size"}`},
+	{name: "scan/reserved-word-filter", op: "Scan", body: `{"TableName":"hash","FilterExpression":"#s = :s OR status = :s","ExpressionAttributeNames":{"#s":"s"},"ExpressionAttributeValues":{":s":{"S":"x"}}}`},
+	{name: "update/too-big", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET payload = :b","ExpressionAttributeValues":{":b":{"S":"` + strings.Repeat("z", 410*1024) + `"}}}`},
+	{name: "update/too-big-unchanged", op: "GetItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"ProjectionExpression":"dt, payload"}`},
 	{name: "update/missing-table", op: "UpdateItem", body: `{"TableName":"nope","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s = :s","ExpressionAttributeValues":{":s":{"S":"w"}}}`},
 	{name: "update/consumed-total", op: "UpdateItem", body: `{"TableName":"hash","Key":{"dt":{"S":"u"}},"UpdateExpression":"SET s = :s","ExpressionAttributeValues":{":s":{"S":"w"}},"ReturnConsumedCapacity":"TOTAL"}`},
 

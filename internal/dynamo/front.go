@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/truora/minidyn/interpreter/language"
 )
 
 // The front of the embedded backend: item operations are validated here with
@@ -620,6 +622,9 @@ func checkRefs(in obj, exprs ...string) *apiError {
 				return invalid("Invalid %s: Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", field, m[1], n)
 			}
 		}
+		if w := reservedIn(e, field == "UpdateExpression"); w != "" {
+			return invalid("Invalid %s: Attribute name is a reserved keyword; reserved keyword: %s", field, w)
+		}
 		for _, ref := range nameRef.FindAllString(e, -1) {
 			if _, ok := names[ref]; !ok {
 				return invalid("Invalid %s: An expression attribute name used in the document path is not defined; attribute name: %s", field, ref)
@@ -637,6 +642,35 @@ func checkRefs(in obj, exprs ...string) *apiError {
 		}
 	}
 	return nil
+}
+
+var identRE = regexp.MustCompile(`[#:]?[A-Za-z_][A-Za-z0-9_]*(\s*\()?`)
+
+// reservedIn returns the first attribute name in expr that is one of DynamoDB's
+// reserved words (these need an #alias), "" if none. As DynamoDB Local, only a
+// path's first name is checked (m.size is accepted).
+func reservedIn(expr string, update bool) string {
+	for _, loc := range identRE.FindAllStringIndex(expr, -1) {
+		tok := expr[loc[0]:loc[1]]
+		if loc[0] > 0 && expr[loc[0]-1] == '.' {
+			continue
+		}
+		if tok[0] == '#' || tok[0] == ':' || strings.HasSuffix(tok, "(") {
+			continue
+		}
+		switch strings.ToUpper(tok) {
+		case "AND", "OR", "NOT", "BETWEEN", "IN":
+			continue
+		case "SET", "REMOVE", "ADD", "DELETE":
+			if update {
+				continue
+			}
+		}
+		if language.IsReservedWord(strings.ToUpper(tok)) {
+			return tok
+		}
+	}
+	return ""
 }
 
 // checkUnused refuses names and values no expression uses, as DynamoDB does.

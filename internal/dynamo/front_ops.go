@@ -186,8 +186,21 @@ func (h *embeddedHandler) updateItem(in obj) (obj, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	updated := h.current(table, m, key)
+	if itemSize(updated) > maxItemSize {
+		// minidyn has no size limit: put the item back as it was.
+		if old != nil {
+			_, err = h.call("PutItem", obj{"TableName": table, "Item": old})
+		} else {
+			_, err = h.call("DeleteItem", obj{"TableName": table, "Key": key})
+		}
+		if err != nil {
+			return nil, err
+		}
+		return nil, invalid("Item size to update has exceeded the maximum allowed size")
+	}
 	if wantCapacity(in) {
-		out["ConsumedCapacity"] = writeCapacity(m, table, old, h.current(table, m, key)).answer(in["ReturnConsumedCapacity"])
+		out["ConsumedCapacity"] = writeCapacity(m, table, old, updated).answer(in["ReturnConsumedCapacity"])
 	}
 	return out, nil
 }
