@@ -93,7 +93,7 @@ func (h *embeddedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op string) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "cannot read the request: "+err.Error())
+		writeErr(w, serialization("cannot read the request: "+err.Error()))
 		return
 	}
 	var in struct {
@@ -101,7 +101,7 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 		tableMeta
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "the request is not JSON: "+err.Error())
+		writeErr(w, serialization("the request is not JSON: "+err.Error()))
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -243,7 +243,7 @@ func (h *embeddedHandler) listTables(w http.ResponseWriter, r *http.Request) {
 		Limit                   int
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "the request is not JSON: "+err.Error())
+		writeErr(w, serialization("the request is not JSON: "+err.Error()))
 		return
 	}
 	if in.Limit <= 0 || in.Limit > 100 {
