@@ -281,30 +281,25 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 	items := listOf(all["Items"])
 	keys := m.keyNames(index)
 	var page []obj
-	var last obj
 	size := 0
-	for i, it := range items {
-		size += itemSize(it)
-		page = append(page, it)
-		if (limit > 0 && len(page) == limit && i < len(items)-1) || (size > maxPage && i < len(items)-1) {
-			last = obj{}
-			for _, k := range keys {
-				last[k] = it[k]
-			}
-			break
-		}
+	for _, it := range items {
 		if limit > 0 && len(page) == limit {
 			break
 		}
+		if size += itemSize(it); size > maxPage && len(page) > 0 {
+			break
+		}
+		page = append(page, it)
 	}
-	if limit > 0 && len(page) == limit && last == nil && len(items) > limit {
-		last = obj{}
-	}
-	if limit > 0 && len(page) == limit && len(items) == limit {
-		// DynamoDB answers a LastEvaluatedKey when the page is full, even if nothing follows.
+	// DynamoDB answers a LastEvaluatedKey when the page is cut, and also when a
+	// Limit page is full with nothing after it.
+	var last obj
+	if len(page) > 0 && (len(page) < len(items) || len(page) == limit) {
 		last = obj{}
 		for _, k := range keys {
-			last[k] = page[len(page)-1][k]
+			if v, ok := page[len(page)-1][k]; ok {
+				last[k] = v
+			}
 		}
 	}
 
