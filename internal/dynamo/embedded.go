@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/truora/minidyn/server"
@@ -23,7 +24,7 @@ func startEmbedded(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded DynamoDB: cannot listen on 127.0.0.1: %w", err)
 	}
-	srv := &http.Server{Handler: withCRC32(newEmbeddedHandler(server.NewServer())), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withEnvelope(newEmbeddedHandler(server.NewServer())), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // returns http.ErrServerClosed on Close
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.Logs, "embedded DynamoDB (minidyn) on %s\n", endpoint)
@@ -46,11 +47,13 @@ type embeddedHandler struct {
 
 // tableMeta is what minidyn forgets: the CreateTable fields DescribeTable should echo.
 type tableMeta struct {
-	KeySchema             []keyElement    `json:"-"`
-	AttributeDefinitions  json.RawMessage `json:"AttributeDefinitions,omitempty"`
-	BillingMode           string          `json:"BillingMode,omitempty"`
-	ProvisionedThroughput json.RawMessage `json:"ProvisionedThroughput,omitempty"`
-	StreamSpecification   json.RawMessage `json:"StreamSpecification,omitempty"`
+	KeySchema             []keyElement         `json:"-"`
+	Indexes               map[string]indexMeta `json:"-"` // secondary indexes by name
+	Created               float64              `json:"-"` // CreationDateTime, seconds
+	AttributeDefinitions  json.RawMessage      `json:"AttributeDefinitions,omitempty"`
+	BillingMode           string               `json:"BillingMode,omitempty"`
+	ProvisionedThroughput json.RawMessage      `json:"ProvisionedThroughput,omitempty"`
+	StreamSpecification   json.RawMessage      `json:"StreamSpecification,omitempty"`
 }
 
 // minidynOps are the operations minidyn's server implements.
@@ -72,17 +75,17 @@ func (h *embeddedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 	case op == "ListTables":
 		h.listTables(w, r)
-	case !slices.Contains(minidynOps, op):
+	case !slices.Contains(minidynOps, op) && slices.Contains(dynamoOps, op):
 		writeAPIError(w, http.StatusBadRequest, "UnknownOperationException",
 			fmt.Sprintf("the embedded DynamoDB (minidyn) does not support %s; run with %s=%s to use DynamoDB Local", op, EnvKind, KindLocal))
+	case !slices.Contains(minidynOps, op):
+		writeAPIError(w, http.StatusBadRequest, "UnknownOperationException", "An unknown operation was requested.")
+	case op == "DescribeTable":
+		h.describe(w, r)
 	case strings.HasSuffix(op, "Table"):
 		h.tableOp(w, r, op)
-	case op == "Scan":
-		h.scan(w, r)
 	default:
-		h.mu.RLock()
-		defer h.mu.RUnlock()
-		h.next.ServeHTTP(w, r)
+		h.itemOp(w, r, op)
 	}
 }
 
@@ -90,7 +93,7 @@ func (h *embeddedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op string) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "cannot read the request: "+err.Error())
+		writeErr(w, serialization("cannot read the request: "+err.Error()))
 		return
 	}
 	var in struct {
@@ -98,7 +101,7 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 		tableMeta
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "the request is not JSON: "+err.Error())
+		writeErr(w, serialization("the request is not JSON: "+err.Error()))
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -108,19 +111,43 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h.next.ServeHTTP(rec, r)
 	if rec.status != http.StatusOK {
-		rec.flush(w, rec.body.Bytes())
+		var out obj
+		_ = json.Unmarshal(rec.body.Bytes(), &out)
+		writeErr(w, minidynError(rec.status, out))
 		return
 	}
 	switch op {
 	case "CreateTable":
-		var keys struct{ KeySchema []keyElement }
+		var keys struct {
+			KeySchema                                     []keyElement
+			GlobalSecondaryIndexes, LocalSecondaryIndexes []struct {
+				IndexName string
+				KeySchema []keyElement
+			}
+		}
 		_ = json.Unmarshal(body, &keys)
 		in.tableMeta.KeySchema = keys.KeySchema
+		in.tableMeta.Created = float64(time.Now().UnixMilli()) / 1000
+		in.tableMeta.Indexes = map[string]indexMeta{}
+		for _, ix := range keys.GlobalSecondaryIndexes {
+			in.tableMeta.Indexes[ix.IndexName] = indexMeta{KeySchema: ix.KeySchema, Global: true}
+		}
+		for _, ix := range keys.LocalSecondaryIndexes {
+			in.tableMeta.Indexes[ix.IndexName] = indexMeta{KeySchema: ix.KeySchema}
+		}
 		h.tables[in.TableName] = in.tableMeta
 	case "DeleteTable":
 		defer delete(h.tables, in.TableName)
 	}
-	out, err := completeDescription(rec.body.Bytes(), h.tables[in.TableName])
+	size := 0
+	if op == "DescribeTable" {
+		if all, err := h.call("Scan", obj{"TableName": in.TableName}); err == nil {
+			for _, it := range listOf(all["Items"]) {
+				size += itemSize(it)
+			}
+		}
+	}
+	out, err := completeDescription(rec.body.Bytes(), h.tables[in.TableName], size)
 	if err != nil {
 		writeAPIError(w, http.StatusInternalServerError, "InternalServerError", "cannot complete the answer of "+op+": "+err.Error())
 		return
@@ -130,7 +157,7 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 
 // completeDescription adds what minidyn leaves out to the Table or TableDescription
 // of a table operation's answer. Tables are usable at once, hence ACTIVE.
-func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
+func completeDescription(body []byte, meta tableMeta, size int) ([]byte, error) {
 	var out map[string]map[string]any
 	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, err
@@ -139,14 +166,31 @@ func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
 		if desc == nil {
 			continue
 		}
+		dropEmpty(desc)
 		desc["TableStatus"] = "ACTIVE"
+		desc["TableSizeBytes"] = size
+		if _, ok := desc["TableArn"]; !ok {
+			// As DynamoDB Local names its tables' ARNs.
+			desc["TableArn"] = fmt.Sprintf("arn:aws:dynamodb:ddblocal:000000000000:table/%v", desc["TableName"])
+		}
+		if _, ok := desc["CreationDateTime"]; !ok && meta.Created > 0 {
+			desc["CreationDateTime"] = meta.Created
+		}
+		if _, ok := desc["DeletionProtectionEnabled"]; !ok {
+			desc["DeletionProtectionEnabled"] = false
+		}
+		if len(meta.StreamSpecification) == 0 {
+			delete(desc, "LatestStreamArn")
+			delete(desc, "LatestStreamLabel")
+		}
 		if len(meta.AttributeDefinitions) > 0 {
 			desc["AttributeDefinitions"] = meta.AttributeDefinitions
 		}
 		// As DynamoDB does: a summary for on-demand tables, throughput for provisioned ones.
 		if meta.BillingMode == "PAY_PER_REQUEST" {
-			desc["BillingModeSummary"] = map[string]string{"BillingMode": meta.BillingMode}
-			desc["ProvisionedThroughput"] = map[string]int{"ReadCapacityUnits": 0, "WriteCapacityUnits": 0, "NumberOfDecreasesToday": 0}
+			desc["BillingModeSummary"] = map[string]any{"BillingMode": meta.BillingMode, "LastUpdateToPayPerRequestDateTime": desc["CreationDateTime"]}
+			desc["ProvisionedThroughput"] = map[string]any{"ReadCapacityUnits": 0, "WriteCapacityUnits": 0, "NumberOfDecreasesToday": 0,
+				"LastIncreaseDateTime": 0, "LastDecreaseDateTime": 0}
 		} else if len(meta.ProvisionedThroughput) > 0 {
 			desc["ProvisionedThroughput"] = meta.ProvisionedThroughput
 		}
@@ -157,62 +201,41 @@ func completeDescription(body []byte, meta tableMeta) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-type keyElement struct{ AttributeName, KeyType string }
-
-// maxPage is how much one Scan returns at most: DynamoDB stops at 1 MB and
-// answers with LastEvaluatedKey, so code that reads only the first page
-// misses items. minidyn has no such limit; this adds it.
-const maxPage = 1 << 20
-
-// scan runs a Scan and cuts its answer at 1 MB of items, as DynamoDB does,
-// and sets ScannedCount, which minidyn leaves at 0. Item size is measured as
-// the item's JSON, close to DynamoDB's own count; index scans pass through.
-func (h *embeddedHandler) scan(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "cannot read the request: "+err.Error())
-		return
-	}
-	var in struct{ TableName, IndexName, FilterExpression string }
-	_ = json.Unmarshal(body, &in)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	h.mu.RLock()
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	h.next.ServeHTTP(rec, r)
-	keys := h.tables[in.TableName].KeySchema
-	h.mu.RUnlock()
-	var out map[string]json.RawMessage
-	if rec.status != http.StatusOK || in.IndexName != "" || len(keys) == 0 || json.Unmarshal(rec.body.Bytes(), &out) != nil {
-		rec.flush(w, rec.body.Bytes())
-		return
-	}
-	var items []map[string]json.RawMessage
-	_ = json.Unmarshal(out["Items"], &items)
-	size := 0
-	for i, item := range items {
-		b, _ := json.Marshal(item)
-		if size += len(b); size > maxPage && i > 0 {
-			last := map[string]json.RawMessage{}
-			for _, k := range keys {
-				last[k.AttributeName] = items[i-1][k.AttributeName]
+// dropEmpty removes the null and "" fields minidyn writes for what is not set;
+// DynamoDB leaves them out.
+func dropEmpty(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case string:
+			if v == "" {
+				delete(m, k)
 			}
-			items = items[:i]
-			out["LastEvaluatedKey"], _ = json.Marshal(last)
-			break
+		case map[string]any:
+			dropEmpty(v)
+		case []any:
+			for _, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					dropEmpty(em)
+				}
+			}
 		}
 	}
-	out["Items"], _ = json.Marshal(items)
-	out["Count"], _ = json.Marshal(len(items))
-	if in.FilterExpression == "" {
-		out["ScannedCount"] = out["Count"]
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		writeAPIError(w, http.StatusInternalServerError, "InternalServerError", "cannot complete the answer of Scan: "+err.Error())
-		return
-	}
-	rec.flush(w, b)
 }
+
+type keyElement struct{ AttributeName, KeyType string }
+
+// indexMeta is a secondary index's key, for validating items and requests.
+type indexMeta struct {
+	KeySchema []keyElement
+	Global    bool
+}
+
+// maxPage is how much one Scan or Query reads at most: DynamoDB stops at 1 MB
+// and answers with LastEvaluatedKey, so code that reads only the first page
+// misses items. minidyn has no such limit; the front (front_ops.go) adds it.
+const maxPage = 1 << 20
 
 func (h *embeddedHandler) listTables(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -220,7 +243,7 @@ func (h *embeddedHandler) listTables(w http.ResponseWriter, r *http.Request) {
 		Limit                   int
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
-		writeAPIError(w, http.StatusBadRequest, "SerializationException", "the request is not JSON: "+err.Error())
+		writeErr(w, serialization("the request is not JSON: "+err.Error()))
 		return
 	}
 	if in.Limit <= 0 || in.Limit > 100 {
@@ -244,6 +267,42 @@ func (h *embeddedHandler) listTables(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// describe validates the table name as DynamoDB does before describing it.
+func (h *embeddedHandler) describe(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeErr(w, serialization("cannot read the request body: "+err.Error()))
+		return
+	}
+	var in obj
+	if err := json.Unmarshal(body, &in); err != nil || in == nil {
+		writeErr(w, serialization("the request body is not a JSON object"))
+		return
+	}
+	if _, aerr := h.table(in); aerr != nil {
+		writeErr(w, aerr)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h.tableOp(w, r, "DescribeTable")
+}
+
+// dynamoOps are DynamoDB's other operations: minidyn lacks them, and the answer
+// says how to get them rather than DynamoDB's "unknown operation".
+var dynamoOps = []string{
+	"BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
+	"DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
+	"DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
+	"DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
+	"DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
+	"ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
+	"ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables",
+	"ListImports", "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup",
+	"RestoreTableToPointInTime", "TagResource", "UntagResource", "UpdateContinuousBackups",
+	"UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
+	"UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
+}
+
 func writeAPIError(w http.ResponseWriter, status int, typ, msg string) {
 	writeJSON(w, status, map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + typ, "message": msg})
 }
@@ -254,14 +313,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// withCRC32 adds the x-amz-crc32 header DynamoDB sends with every answer.
-// The Go SDK checks the body against it and, when it is missing, logs a
-// "did not match expected checksum" warning in the function's output.
-func withCRC32(next http.Handler) http.Handler {
+// withEnvelope gives every answer what DynamoDB's carry: an x-amzn-RequestId
+// (the SDK reports it with errors) and the x-amz-crc32 header, which the Go SDK
+// checks the body against (without it, it logs a "did not match expected
+// checksum" warning in the function's output). A panic below becomes DynamoDB's
+// 500 InternalServerError instead of a dropped connection.
+func withEnvelope(next http.Handler) http.Handler {
+	var ids atomic.Uint64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					rec = &recorder{header: http.Header{}}
+					writeAPIError(rec, http.StatusInternalServerError, "InternalServerError", fmt.Sprintf("Internal server error (the embedded DynamoDB failed: %v)", v))
+				}
+			}()
+			next.ServeHTTP(rec, r)
+		}()
 		body := rec.body.Bytes()
+		w.Header().Set("x-amzn-RequestId", fmt.Sprintf("EMBEDDED%016X%012X", time.Now().UnixNano(), ids.Add(1)))
 		w.Header().Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 		rec.flush(w, body)
 	})
