@@ -58,6 +58,7 @@ func registry() []*command {
 		apiCommands,
 		dynamodbCommands,
 		iamCommands,
+		faultCommands,
 	)
 }
 

@@ -64,6 +64,7 @@ type Stack struct {
 	Roles map[string]*iam.Role
 
 	iamServer *http.Server
+	reuse     reuse
 
 	ownBackend bool
 	ownBuild   string
@@ -170,17 +171,20 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 			Region:    env.Region,
 			AccountID: env.AccountID,
 			Env:       vars,
-			Logs:      logs,
+			Logs:      s.functionLogs(fn.ID, logs),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("resource %s: %w", fn.ID, err)
 		}
 		s.Functions[fn.ID] = f
+		if s.IAM != nil {
+			s.IAM.LogTo(env.Refs[fn.ID], f.Note) // DynamoDB's errors, in the invocation's log
+		}
 	}
 
 	var routes []apigw.Route
 	for _, r := range app.Routes {
-		routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function, Invoker: invoker{s.Functions[r.Function]}})
+		routes = append(routes, apigw.Route{Method: r.Method, Path: r.Path, Function: r.Function, Invoker: invoker{s, r.Function}})
 	}
 	if s.API, err = apigw.New(apigw.Config{Routes: routes, Logs: logs, Region: env.Region, AccountID: env.AccountID}); err != nil {
 		return nil, fmt.Errorf("%s: %w", app.Template.Where(""), err)
@@ -227,7 +231,7 @@ func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("starting the IAM proxy: %w", err)
 	}
-	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second}
+	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second, ConnContext: s.IAM.ConnContext}
 	go s.iamServer.Serve(ln)
 	fmt.Fprintf(logs, "IAM: enforcing the execution roles of %s on DynamoDB calls (-no-iam turns it off)\n", strings.Join(slices.Sorted(maps.Keys(roles)), ", "))
 	return "http://" + ln.Addr().String(), nil
@@ -333,10 +337,13 @@ func NewAccessKey() string {
 	return "ASIALOCAL" + strings.ToUpper(hex.EncodeToString(b))
 }
 
-type invoker struct{ f *lambdart.Function }
+type invoker struct {
+	s  *Stack
+	id string
+}
 
 func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, error) {
-	r, err := i.f.Invoke(ctx, payload)
+	r, err := i.s.Invoke(ctx, i.id, payload)
 	if err != nil {
 		return nil, "", err
 	}
