@@ -182,7 +182,11 @@ type state struct {
 	lastResp  *httptest.ResponseRecorder
 	lastCall  string // "GET /hello", for messages
 	lastInvok []byte
+	fault     *injected // the last fault command
 }
+
+// injected is a fault a script made DynamoDB answer.
+type injected struct{ function, err string }
 
 func newState(ctx context.Context, t Target, s *script) *state {
 	return &state{target: t, t: s, ctx: ctx}

@@ -49,6 +49,7 @@ func runFault(ts *testscript.TestScript, st *state, in input) {
 	if err := st.stack.IAM.Fault(name, in.args[1], n); err != nil {
 		usageError(ts, "fault: %v", err)
 	}
+	st.fault = &injected{function: fn, err: in.args[1]}
 }
 
 // codeFile names the function's Go code for messages: its main.go.
@@ -78,8 +79,8 @@ func runReusesConnections(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && !dialed:
 		st.fail(ts, "%s reused its connection to DynamoDB in all %d warm invocations; expected a new connection", fn, r.Warm)
 	case !in.neg && dialed:
-		st.fail(ts, "%s: %s opened a new connection to DynamoDB in %d of %d warm invocations (request %s): the SDK client is made inside the handler, so every request pays a new connection (TCP and TLS on AWS). Create it once, in main before lambda.Start, and reuse it.",
-			st.codeFile(ts, fn), fn, len(r.Dialers), r.Warm, r.Dialers[0])
+		st.fail(ts, "%s: %s opened a new connection to DynamoDB in %d of %d warm invocations: its SDK client is made in the handler, so every request pays a new connection (TCP and TLS on AWS). Create the client once, in main before lambda.Start, and reuse it.%s",
+			st.codeFile(ts, fn), fn, len(r.Dialers), r.Warm, st.recentLogs())
 	}
 }
 
@@ -94,7 +95,7 @@ func runCloudWatch(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && len(missing) == 0:
 		st.fail(ts, "role %s of %s can write its logs to CloudWatch Logs; expected it to lack %s", role.Name, fn, strings.Join(iam.LogActions, ", "))
 	case !in.neg && len(missing) > 0:
-		st.fail(ts, "%s: role %s of %s lacks %s, so on AWS its logs reach no CloudWatch log group (/aws/lambda/%s): keep arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole in the role's ManagedPolicyArns beside the policies you add.",
-			st.rel(st.templatePath()), role.Name, fn, strings.Join(missing, ", "), name)
+		st.fail(ts, "%s: role %s of %s lacks %s: on AWS its logs reach no CloudWatch log group. Keep AWSLambdaBasicExecutionRole in the ManagedPolicyArns of the role, beside your policies.",
+			st.rel(st.templatePath()), role.Name, fn, strings.Join(missing, ", "))
 	}
 }
