@@ -48,7 +48,7 @@ func TestMistakesOnlyADeploymentShows(t *testing.T) {
 			changes: []change{{"template.yaml", "      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\n", ""}},
 			// Checks that read the logs fail too: on AWS they would be empty.
 			check: "cloudwatch-logs", others: []string{"errors", "missing-table-name"},
-			want:  []string{"template.yaml: role ", " of HelloFunction lacks logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents", "Keep AWSLambdaBasicExecutionRole in the ManagedPolicyArns"},
+			want: []string{"template.yaml: role ", " of HelloFunction lacks logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents", "Keep AWSLambdaBasicExecutionRole in the ManagedPolicyArns"},
 		},
 		{
 			name: "PutItem error ignored before a Scan", step: "05",
