@@ -52,7 +52,7 @@ var negationCases = []struct {
 	{name: "count", assert: "count Table 0", want: "holds 0 items; expected any other number"},
 	{name: "denied", setup: "request GET /access\nlogs 'is not authorized to perform: dynamodb:Scan'", assert: "denied AccessFunction dynamodb:Scan", edit: noDeniedScan, want: "denied dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/fixture-Table to AccessFunction"},
 	{name: "fault", assert: "fault AccessFunction ResourceNotFoundException"},
-	{name: "reuses-connections", setup: "request GET /access\nstatus 200\nrequest GET /access\nstatus 200", assert: "reuses-connections AccessFunction", want: "AccessFunction reused its connection to DynamoDB in all 1 warm invocations; expected a new connection"},
+	{name: "reuses-connections", setup: "request GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200", assert: "reuses-connections AccessFunction", want: "warm invocations; expected a new connection in each"},
 	{name: "cloudwatch", assert: "cloudwatch AccessFunction", want: "of AccessFunction can write its logs to CloudWatch Logs; expected it to lack"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }

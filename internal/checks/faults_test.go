@@ -41,7 +41,7 @@ func TestMistakesOnlyADeploymentShows(t *testing.T) {
 			changes: []change{{"main.go", "\tif err := a.put(ctx, item); err != nil {",
 				"\tcfg, err := config.LoadDefaultConfig(ctx)\n\tif err != nil {\n\t\treturn respond(http.StatusInternalServerError, map[string]string{\"message\": \"internal error\"})\n\t}\n\ta = &app{db: dynamodb.NewFromConfig(cfg), table: a.table}\n\tif err := a.put(ctx, item); err != nil {"}},
 			check: "client-reuse",
-			want:  []string{"main.go: ", "HelloFunction opened a new connection to DynamoDB in 1 of 1 warm invocations", "Create the client once, in main"},
+			want:  []string{"main.go: ", "HelloFunction opened a new connection to DynamoDB in each of its 5 warm invocations", "Create the client once, in main"},
 		},
 		{
 			name: "role without AWSLambdaBasicExecutionRole", step: "04",

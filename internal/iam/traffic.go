@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // What the proxy sees of each function's traffic besides authorization: the
@@ -61,6 +62,9 @@ type fault struct {
 type Traffic struct {
 	Calls int // DynamoDB requests
 	Conns int // TCP connections they came on
+	// Newest is when the newest of those connections was accepted. An HTTP
+	// client may dial a connection and first use it for a later request.
+	Newest time.Time
 }
 
 // Fault makes the proxy answer errName (one of FaultNames) to the function's
@@ -130,12 +134,15 @@ func (p *Proxy) Traffic(function string) Traffic {
 type connKey struct{}
 
 // connSeen marks a connection once its first request was counted.
-type connSeen struct{ once sync.Once }
+type connSeen struct {
+	once sync.Once
+	at   time.Time // accepted
+}
 
 // ConnContext is for http.Server.ConnContext: it lets the proxy count the
 // connections each function opens.
 func (p *Proxy) ConnContext(ctx context.Context, _ net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, new(connSeen))
+	return context.WithValue(ctx, connKey{}, &connSeen{at: time.Now()})
 }
 
 // count records one request of function, and its connection if it is new.
@@ -149,7 +156,12 @@ func (p *Proxy) count(r *http.Request, function string) {
 	t := p.traffic[function]
 	t.Calls++
 	if c != nil {
-		c.once.Do(func() { t.Conns++ })
+		c.once.Do(func() {
+			t.Conns++
+			if c.at.After(t.Newest) {
+				t.Newest = c.at
+			}
+		})
 	}
 	p.traffic[function] = t
 }

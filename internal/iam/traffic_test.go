@@ -119,13 +119,14 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 		t.Errorf("lines about Fn went to the proxy's log: %q", s)
 	}
 
-	// Every SDK call reused the client's connections; send opened its own.
+	// rawPut opened a connection per call.
 	tr := p.Traffic("Fn")
 	if tr.Calls != 1+3+6+1 {
 		t.Errorf("Traffic counted %d calls; want 11", tr.Calls)
 	}
-	if tr.Conns < 1+6 || tr.Conns > 2+6 {
-		t.Errorf("Traffic counted %d connections; want one or two for the SDK clients and 6 for send", tr.Conns)
+	// The SDK closes an idle connection now and then: at most one per call.
+	if tr.Conns < 1+6 || tr.Conns > 5+6 {
+		t.Errorf("Traffic counted %d connections; want 6 for rawPut and 1 to 5 for the SDK's 5 calls", tr.Conns)
 	}
 }
 

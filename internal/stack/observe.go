@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
 )
@@ -49,8 +50,12 @@ func (s *Stack) functionLogs(id string, logs io.Writer) io.Writer {
 
 // Reuse is how a function's warm invocations used connections to DynamoDB.
 type Reuse struct {
-	Warm    int      // warm invocations that called DynamoDB
-	Dialers []string // request ids of the warm invocations that opened a new connection
+	Warm int // warm invocations that called DynamoDB
+	// Dialers are the request ids of the warm invocations that opened a new
+	// connection and used it. A client reused across invocations does so
+	// now and then too: Go's HTTP client dials when its idle connection is
+	// not back in the pool yet. A client made per invocation does it every time.
+	Dialers []string
 }
 
 // reuse tallies Reuse by function logical id.
@@ -82,7 +87,7 @@ func (s *Stack) Invoke(ctx context.Context, id string, payload []byte) (*lambdar
 		return f.Invoke(ctx, payload)
 	}
 	name := s.Env.Refs[id]
-	before := s.IAM.Traffic(name)
+	before, start := s.IAM.Traffic(name), time.Now()
 	r, err := f.Invoke(ctx, payload)
 	if err != nil || r.InitDuration > 0 {
 		return r, err
@@ -102,7 +107,7 @@ func (s *Stack) Invoke(ctx context.Context, id string, payload []byte) (*lambdar
 		s.reuse.by[id] = t
 	}
 	t.Warm++
-	if after.Conns > before.Conns {
+	if after.Conns > before.Conns && !after.Newest.Before(start) {
 		t.Dialers = append(t.Dialers, r.RequestID)
 	}
 	return r, nil
