@@ -60,6 +60,7 @@ func registry() []*command {
 		apiCommands,
 		dynamodbCommands,
 		iamCommands,
+		faultCommands,
 	)
 }
 
@@ -188,7 +189,11 @@ type state struct {
 	// the template's defaults (see newDeployment).
 	deployment sam.Deployment
 	deployedAt time.Time // when deploy began: the earliest time the app can store
+	fault      *injected // the last fault command
 }
+
+// injected is a fault a script made DynamoDB answer.
+type injected struct{ function, err string }
 
 func newState(ctx context.Context, t Target, s *script) *state {
 	return &state{target: t, t: s, ctx: ctx}

@@ -61,7 +61,13 @@ func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder 
 // status CODE: the last response's HTTP status is CODE. With !, it is another.
 func runStatus(ts *testscript.TestScript, st *state, in input) {
 	r := st.response(ts)
-	switch same := strconv.Itoa(r.Code) == in.args[0]; {
+	same := strconv.Itoa(r.Code) == in.args[0]
+	if st.fault != nil && r.Code < 300 && same == in.neg {
+		// The cause first: the code carried on as if DynamoDB had answered.
+		st.fail(ts, "%s: %s answered %s with %d although DynamoDB answered its call with %s: check the error each DynamoDB call returns; log it and answer 500 with a JSON message.%s",
+			st.codeFile(ts, st.fault.function), st.fault.function, st.lastCall, r.Code, st.fault.err, st.recentLogs())
+	}
+	switch {
 	case in.neg && same:
 		st.fail(ts, "%s answered %d %s with body %s; expected any other status.%s", st.lastCall, r.Code, http.StatusText(r.Code), strconv.Quote(r.Body.String()), st.recentLogs())
 	case !in.neg && !same:

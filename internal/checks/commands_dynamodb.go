@@ -128,7 +128,11 @@ func runCount(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && same:
 		st.fail(ts, "table %s (resource %s) holds %s items; expected any other number.%s", name, id, want, st.recentLogs())
 	case !in.neg && !same:
-		st.fail(ts, "table %s (resource %s) holds %d items; expected %s.%s", name, id, len(items), want, st.recentLogs())
+		var fewer string
+		if n, _ := strconv.Atoi(want); len(items) < n {
+			fewer = " A PutItem that fails stores nothing: check the error PutItem returns (log it and answer 500), and look for [local DynamoDB] lines in the logs."
+		}
+		st.fail(ts, "table %s (resource %s) holds %d items; expected %s.%s%s", name, id, len(items), want, fewer, st.recentLogs())
 	}
 }
 

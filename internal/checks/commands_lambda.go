@@ -94,11 +94,10 @@ func runInvoke(ts *testscript.TestScript, st *state, in input) {
 		payload = scriptFile(ts, "invoke", in.args[1])
 	}
 	s := st.deploy(ts)
-	f, ok := s.Functions[name]
-	if !ok {
+	if _, ok := s.Functions[name]; !ok {
 		st.fail(ts, "%s has no function %s", st.rel(st.templatePath()), name)
 	}
-	r, err := f.Invoke(st.ctx, payload)
+	r, err := s.Invoke(st.ctx, name, payload)
 	if err != nil {
 		st.fail(ts, "invoking %s: %v", name, err)
 	}
@@ -112,12 +111,25 @@ func runInvoke(ts *testscript.TestScript, st *state, in input) {
 	}
 }
 
-// logs REGEXP: the function logs so far match REGEXP. With !, they do not.
+// logs REGEXP: the function logs so far, as CloudWatch Logs has them, match
+// REGEXP. With !, they do not. Lines the role could not deliver do not count.
 func runLogs(ts *testscript.TestScript, st *state, in input) {
 	re := in.re[0]
-	switch found := re.MatchString(st.logs.String()); {
+	all := st.logs.String()
+	var delivered []string
+	for _, line := range strings.SplitAfter(all, "\n") {
+		if !strings.HasPrefix(line, stack.Undelivered) {
+			delivered = append(delivered, line)
+		}
+	}
+	switch found := re.MatchString(strings.Join(delivered, "")); {
 	case in.neg && found:
 		st.fail(ts, "the function logs show %s, which they should not.%s", re, st.recentLogs())
+	case !in.neg && !found && re.MatchString(all):
+		st.fail(ts, "the function printed %s, but its execution role cannot write to CloudWatch Logs, so the logs do not show it: keep AWSLambdaBasicExecutionRole in the role's ManagedPolicyArns.%s", re, st.recentLogs())
+	case !in.neg && !found && st.fault != nil:
+		st.fail(ts, "%s: %s logged nothing matching %s after DynamoDB answered it %s: log the error each DynamoDB call returns, with %%v.%s",
+			st.codeFile(ts, st.fault.function), st.fault.function, re, st.fault.err, st.recentLogs())
 	case !in.neg && !found:
 		st.fail(ts, "the function logs do not show %s.%s", re, st.recentLogs())
 	}

@@ -53,6 +53,9 @@ var negationCases = []struct {
 	{name: "count", assert: "count Table 0", want: "holds 0 items; expected any other number"},
 	{name: "denied", setup: "request GET /access\nlogs 'is not authorized to perform: dynamodb:Scan'", assert: "denied AccessFunction dynamodb:Scan", edit: noDeniedScan, want: "denied dynamodb:Scan on arn:aws:dynamodb:"},
 	{name: "stored-time", setup: "request GET /access\nstatus 200", assert: "stored-time Table dt 2006-01-02T15:04:05.999999999Z07:00", want: "the time of this check on the stack's clock (UTC); expected none"},
+	{name: "fault", assert: "fault AccessFunction ResourceNotFoundException"},
+	{name: "reuses-connections", setup: "request GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200", assert: "reuses-connections AccessFunction", want: "warm invocations; expected a new connection in each"},
+	{name: "cloudwatch", assert: "cloudwatch AccessFunction", want: "of AccessFunction can write its logs to CloudWatch Logs; expected it to lack"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 
@@ -175,6 +178,8 @@ func TestUsageErrors(t *testing.T) {
 		"invoke-no-file": {"invoke AccessFunction event.json", "usage error: invoke: the script has no file event.json"},
 		"unique-names":   {"translate\n-- a.json --\n1\n-- a.json --\n2\n", "RequireUniqueNames"},
 		"table-key-type": {"table Table dt String", `usage error: table: TYPE is S, N or B`},
+		"fault-name":     {"fault AccessFunction Throttled", `usage error: fault: ERROR is one of InternalServerError, ProvisionedThroughputExceededException`},
+		"fault-count":    {"fault AccessFunction InternalServerError 0", `usage error: fault: N is how many calls get the error (at least 1), not "0"`},
 	}
 	scripts := map[string]string{}
 	for name, tt := range tests {

@@ -3,6 +3,7 @@ package iam
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,9 @@ type Proxy struct {
 	forwardAs string
 	usage     map[string][]Use    // by function
 	regions   map[string][]string // by function: the other regions its calls were signed for
+	faults    map[string]*fault
+	fnLogs    map[string]func(string)
+	traffic   map[string]Traffic
 }
 
 // NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
@@ -84,8 +88,10 @@ func NewProxy(backend, region, account string, logs io.Writer) (*Proxy, error) {
 		// headers on their own (as -1 does, at once) makes every answer two writes,
 		// and the Go SDK loses the body when its connection closes in between:
 		// see TestProxySDKRace.
+		ModifyResponse: p.seeAnswer,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			p.logf("IAM proxy: DynamoDB at %s did not answer: %v", backend, err)
+			c, _ := r.Context().Value(callKey{}).(call)
+			p.fnLogf(c.function, "IAM proxy: DynamoDB at %s did not answer %s: %v", backend, c, err)
 			writeError(w, http.StatusBadGateway, "com.amazon.coral.service#InternalFailure", "message",
 				"the local DynamoDB at "+backend+" did not answer: "+err.Error())
 		},
@@ -140,6 +146,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"message", "The security token included in the request is invalid.")
 		return
 	}
+	p.count(r, id.Function)
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -165,7 +172,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &re) {
 			re = &RequestError{Status: http.StatusBadRequest, Type: "com.amazon.coral.service#SerializationException", Key: "Message", Why: err.Error()}
 		}
-		p.logf("IAM: refused for function %s, as DynamoDB would: %v", id.Function, re)
+		p.fnLogf(id.Function, "IAM: refused for function %s, as DynamoDB would: %v", id.Function, re)
 		writeError(w, re.Status, re.Type, re.Key, re.Message)
 		return
 	}
@@ -180,14 +187,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Elsewhere != "" {
-		p.logf("IAM: %s on %s for function %s: the local stack has no resource outside region %s and account %s; answered ResourceNotFoundException",
+		p.fnLogf(id.Function, "IAM: %s on %s for function %s: the local stack has no resource outside region %s and account %s; answered ResourceNotFoundException",
 			req.Operation, req.Elsewhere, id.Function, p.region, p.account)
 		writeError(w, http.StatusBadRequest, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message", "Requested resource not found")
 		return
 	}
 
+	c := callOf(id, req)
+	if f, ok := p.takeFault(id.Function); ok {
+		p.fnLogf(id.Function, "%s", errorLine(c, f.answer.status, f.answer.typ, f.answer.message, " (a fault the check injected: "+f.name+")"))
+		writeError(w, f.answer.status, f.answer.typ, "message", f.answer.message)
+		return
+	}
+
 	// The backend gets the request as it was read and authorized, not as sent.
-	out := r.Clone(r.Context())
+	out := r.Clone(context.WithValue(r.Context(), callKey{}, c))
 	out.Body = io.NopCloser(bytes.NewReader(req.Body))
 	out.ContentLength = int64(len(req.Body))
 	out.GetBody = nil
@@ -211,7 +225,7 @@ func (p *Proxy) authorize(id Identity, req Request) (Check, Decision, bool) {
 			return c, d, true
 		}
 		if deny := skippedDenies(d); deny != "" {
-			p.logf("IAM: %s on %s for role %s (function %s) allowed by %s, but %s",
+			p.fnLogf(id.Function, "IAM: %s on %s for role %s (function %s) allowed by %s, but %s",
 				c.Action, c.Resource, roleName(id), id.Function, d.Matched.Source, deny)
 		}
 	}
@@ -260,7 +274,7 @@ func (p *Proxy) deny(w http.ResponseWriter, id Identity, c Check, d Decision) {
 	if len(notes) > 0 {
 		why += " (" + strings.Join(notes, "; ") + ")"
 	}
-	p.logf("IAM: AccessDenied %s on %s for role %s (function %s): %s", c.Action, c.Resource, roleName(id), id.Function, why)
+	p.fnLogf(id.Function, "IAM: AccessDenied %s on %s for role %s (function %s): %s", c.Action, c.Resource, roleName(id), id.Function, why)
 	writeError(w, http.StatusBadRequest, "com.amazon.coral.service#AccessDeniedException", "Message", msg)
 }
 

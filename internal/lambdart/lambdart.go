@@ -442,6 +442,32 @@ func (f *Function) isClosed() bool {
 	return f.closed
 }
 
+// Note adds a line from the local stack, not from the function (a DynamoDB
+// error the IAM proxy saw it receive), to the log of its invocation in
+// progress, among the function's own lines. With none or several in progress
+// it goes to Config.Logs at once.
+func (f *Function) Note(line string) {
+	f.mu.Lock()
+	envs := make([]*env, 0, len(f.all))
+	for e := range f.all {
+		envs = append(envs, e)
+	}
+	f.mu.Unlock()
+	var sinks []*logBuf
+	for _, e := range envs {
+		e.mu.Lock()
+		if e.sink != nil {
+			sinks = append(sinks, e.sink)
+		}
+		e.mu.Unlock()
+	}
+	if len(sinks) == 1 {
+		sinks[0].add("%s", line)
+		return
+	}
+	f.writeLogs(line + "\n")
+}
+
 func (f *Function) writeLogs(s string) {
 	f.logMu.Lock()
 	defer f.logMu.Unlock()

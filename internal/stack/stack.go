@@ -66,6 +66,7 @@ type Stack struct {
 	Roles map[string]*iam.Role
 
 	iamServer *http.Server
+	reuse     reuse
 
 	// Swap's state (swap.go): mu guards Functions once the stack runs.
 	mu       sync.Mutex
@@ -215,7 +216,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 			Region:    env.Region,
 			AccountID: env.AccountID,
 			Env:       vars,
-			Logs:      logs,
+			Logs:      s.functionLogs(fn.ID, logs),
 		}
 		f, err := lambdart.Start(cfg)
 		if err != nil {
@@ -223,6 +224,9 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 		s.Functions[fn.ID] = f
 		s.configs[fn.ID] = cfg
+		if s.IAM != nil {
+			s.IAM.LogTo(env.Refs[fn.ID], f.Note) // DynamoDB's errors, in the invocation's log
+		}
 	}
 
 	apis, err := s.apis()
@@ -326,7 +330,7 @@ func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("starting the IAM proxy: %w", err)
 	}
-	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second}
+	s.iamServer = &http.Server{Handler: s.IAM, ReadHeaderTimeout: 10 * time.Second, ConnContext: s.IAM.ConnContext}
 	go s.iamServer.Serve(ln)
 	fmt.Fprintf(logs, "IAM: enforcing the execution roles of %s on DynamoDB calls (-no-iam turns it off)\n", strings.Join(slices.Sorted(maps.Keys(roles)), ", "))
 	return "http://" + ln.Addr().String(), nil
@@ -441,26 +445,17 @@ func NewAccessKey() string {
 	return "ASIALOCAL" + strings.ToUpper(hex.EncodeToString(b))
 }
 
-// invoker sends API Gateway's events to the function's current version:
-// after a Swap, the next request reaches the new code.
+// invoker sends API Gateway's events to the function's current version
+// through Stack.Invoke: after a Swap, the next request reaches the new code.
 type invoker struct {
 	s  *Stack
 	id string
 }
 
 func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, string, error) {
-	for {
-		f, ok := i.s.Function(i.id)
-		if !ok {
-			return nil, "", fmt.Errorf("the stack has no function %s", i.id)
-		}
-		r, err := f.Invoke(ctx, payload)
-		if err != nil {
-			if g, _ := i.s.Function(i.id); g != f {
-				continue // swapped out as the request came in: the new version takes it
-			}
-			return nil, "", err
-		}
-		return r.Payload, r.FunctionError, nil
+	r, err := i.s.Invoke(ctx, i.id, payload)
+	if err != nil {
+		return nil, "", err
 	}
+	return r.Payload, r.FunctionError, nil
 }

@@ -62,6 +62,9 @@ func (s *Stack) Swap(ctx context.Context, id string) (time.Duration, error) {
 	}
 	old := s.Functions[id]
 	s.Functions[id] = f
+	if s.IAM != nil {
+		s.IAM.LogTo(s.Env.Refs[id], f.Note) // the new version's invocations get DynamoDB's errors
+	}
 	s.configs[id] = cfg
 	s.retired = append(s.retired, old)
 	s.mu.Unlock()
