@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
@@ -188,6 +189,8 @@ type state struct {
 	// the template's defaults (see newDeployment).
 	deployment sam.Deployment
 	deployedAt time.Time // when deploy began: the earliest time the app can store
+
+	lastFail *apigw.Failure // why the gateway answered the last request with an error of its own
 }
 
 func newState(ctx context.Context, t Target, s *script) *state {

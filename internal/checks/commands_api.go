@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 )
 
 // apiCommands send requests through the local API Gateway and check its answers.
@@ -43,12 +45,13 @@ func runRequest(ts *testscript.TestScript, st *state, in input) {
 		body = in.args[2]
 	}
 	method := strings.ToUpper(in.args[0])
-	req := httptest.NewRequestWithContext(st.ctx, method, in.args[1], strings.NewReader(body))
+	why := &apigw.Failure{}
+	req := httptest.NewRequestWithContext(apigw.WithFailure(st.ctx, why), method, in.args[1], strings.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:50000"
 	rec := httptest.NewRecorder()
 	s.API.ServeHTTP(rec, req)
-	st.lastResp, st.lastCall = rec, method+" "+in.args[1]
-	fmt.Fprintf(ts.Stdout(), "%d %s\n", rec.Code, rec.Body.String())
+	st.lastResp, st.lastCall, st.lastFail = rec, method+" "+in.args[1], why
+	fmt.Fprintf(ts.Stdout(), "%d %s\n", rec.Code, shown(rec.Body.String()))
 }
 
 func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder {
@@ -61,11 +64,18 @@ func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder 
 // status CODE: the last response's HTTP status is CODE. With !, it is another.
 func runStatus(ts *testscript.TestScript, st *state, in input) {
 	r := st.response(ts)
+	// When API Gateway answered an error of its own, its reason comes
+	// first: the body only says "Internal server error".
+	got, why := fmt.Sprintf("%d %s with body %s", r.Code, http.StatusText(r.Code), strconv.Quote(shown(r.Body.String()))), ""
+	if reason := failureReason(st.lastFail, st.code()); reason != "" {
+		got = fmt.Sprintf("%d %s", r.Code, http.StatusText(r.Code))
+		why = fmt.Sprintf(" Why: %s.\nThe body was %s.", reason, strconv.Quote(shown(r.Body.String())))
+	}
 	switch same := strconv.Itoa(r.Code) == in.args[0]; {
 	case in.neg && same:
-		st.fail(ts, "%s answered %d %s with body %s; expected any other status.%s", st.lastCall, r.Code, http.StatusText(r.Code), strconv.Quote(r.Body.String()), st.recentLogs())
+		st.fail(ts, "%s answered %s; expected any other status.%s%s", st.lastCall, got, why, st.recentLogs())
 	case !in.neg && !same:
-		st.fail(ts, "%s answered %d %s with body %s; expected %s.%s", st.lastCall, r.Code, http.StatusText(r.Code), strconv.Quote(r.Body.String()), in.args[0], st.recentLogs())
+		st.fail(ts, "%s answered %s; expected %s.%s%s", st.lastCall, got, in.args[0], why, st.recentLogs())
 	}
 }
 

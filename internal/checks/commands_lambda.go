@@ -60,6 +60,9 @@ func (st *state) recentLogs() string {
 	if len(lines) > 15 {
 		lines = lines[len(lines)-15:]
 	}
+	for i, l := range lines {
+		lines[i] = shown(l)
+	}
 	return "\nthe local logs (as CloudWatch shows them) end with:\n  " + strings.Join(lines, "\n  ")
 }
 
