@@ -217,8 +217,8 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 		// The cause first: every failure after it comes from it.
 		msg = cause + "\n" + msg
 	}
-	st.failure = msg
-	ts.Fatalf("%s", msg)
+	st.failure = readable(msg)
+	ts.Fatalf("%s", st.failure)
 }
 
 // strict is set in CI: a missing tool fails instead of skipping.

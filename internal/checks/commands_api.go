@@ -115,14 +115,14 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	if len(in.args) == 0 {
 		switch {
 		case in.neg && err == nil:
-			st.fail(ts, "%s with a JSON object: %s; expected a body that is not one", what, body)
+			st.fail(ts, "%s with a JSON object: %s; expected a body that is not one", what, shown(string(body)))
 		case !in.neg && err != nil:
-			st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(string(body)), err)
+			st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(shown(string(body))), err)
 		}
 		return
 	}
 	if err != nil {
-		st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(string(body)), err)
+		st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(shown(string(body))), err)
 	}
 	key, re := in.args[0], in.re[1]
 	v, ok := obj[key]
@@ -130,7 +130,7 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 		if in.neg {
 			return
 		}
-		st.fail(ts, "%s with JSON that has no field %q: %s", what, key, body)
+		st.fail(ts, "%s with JSON that has no field %q: %s", what, key, shown(string(body)))
 	}
 	s, isStr := v.(string)
 	if !isStr {
@@ -139,8 +139,8 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	}
 	switch matched := re.MatchString(s); {
 	case in.neg && matched:
-		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, shown(s), re)
 	case !in.neg && !matched:
-		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, shown(s), re)
 	}
 }

@@ -106,12 +106,12 @@ func runInvoke(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "invoking %s: %v", name, err)
 	}
 	st.lastInvok, st.lastResp = r.Payload, nil
-	fmt.Fprintf(ts.Stdout(), "%s\n", r.Payload)
+	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(r.Payload)))
 	switch failed := r.FunctionError != ""; {
 	case in.neg && !failed:
-		st.fail(ts, "%s returned %s; expected it to fail", name, r.Payload)
+		st.fail(ts, "%s returned %s; expected it to fail", name, shown(string(r.Payload)))
 	case !in.neg && failed:
-		st.fail(ts, "%s failed: %s%s", name, r.Payload, st.recentLogs())
+		st.fail(ts, "%s failed: %s%s", name, shown(string(r.Payload)), st.recentLogs())
 	}
 }
 

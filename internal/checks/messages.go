@@ -22,6 +22,20 @@ func shown(s string) string {
 	return fmt.Sprintf("%s… (%d characters in all)", string(r[:maxShown]), len(r))
 }
 
+// maxLine is the longest line a message keeps, whatever put it there.
+const maxLine = 1000
+
+// readable makes a failure readable: no line over maxLine characters.
+func readable(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		if r := []rune(l); len(r) > maxLine {
+			lines[i] = fmt.Sprintf("%s… (%d characters in all)", string(r[:maxLine-40]), len(r))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // requestID is the "RequestId: … Error: " Lambda puts before its own errors.
 var requestID = regexp.MustCompile(`^RequestId: \S+ Error: `)
 

@@ -90,3 +90,45 @@ func TestMessagesNameTheCause(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongStep05PrintsNoLongLine answers step 05 with a lowercase count
+// and one Scan (1,200 items: a 30 KB body): the checks that catch it show
+// at most 1,000 characters on any line, in the report and in the logs.
+func TestWrongStep05PrintsNoLongLine(t *testing.T) {
+	root, m := repoManifest(t)
+	step, err := m.Find("05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
+	edit(t, filepath.Join(dir, "main.go"), "`json:\"Count\"`", "`json:\"count\"`")
+	edit(t, filepath.Join(dir, "main.go"), "for pages.HasMorePages() {", "if pages.HasMorePages() {")
+	target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+	results, err := target.Check([]string{"count-grows", "scan-all"}, time.Now().Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Skipped {
+			t.Skipf("a tool is missing: %s", r.Message)
+		}
+		if !r.Failed || r.Broken {
+			t.Errorf("check %s passed (or is itself broken); it should catch a lowercase count:\n%s", r.Name, r.Message)
+		}
+		if first, _, _ := strings.Cut(r.Message, "\n"); !strings.Contains(first, `no field "Count"`) {
+			t.Errorf("the first line of check %s does not say the field Count is missing:\n%s", r.Name, first)
+		}
+		for _, l := range strings.Split(r.Log, "\n") {
+			if len(l) > 1000 {
+				t.Errorf("check %s logs a line of %d characters: %.200s…", r.Name, len(l), l)
+			}
+		}
+	}
+	for _, l := range Judge(target, results) {
+		for _, line := range strings.Split(l.Text, "\n") {
+			if len(line) > 1000 {
+				t.Errorf("the report has a line of %d characters: %.200s…", len(line), line)
+			}
+		}
+	}
+}
