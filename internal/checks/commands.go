@@ -217,7 +217,7 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 		// The cause first: every failure after it comes from it.
 		msg = cause + "\n" + msg
 	}
-	st.failure = readable(msg)
+	st.failure = readable(st.relPaths(msg))
 	ts.Fatalf("%s", st.failure)
 }
 

@@ -16,7 +16,7 @@ import (
 // lambdaCommands build the functions as `sam build` does, deploy them
 // locally, invoke them and read their CloudWatch-like logs.
 var lambdaCommands = []*command{
-	{name: "build", form: "", run: runBuild,
+	{name: "build", form: "[FUNCTION ARCH]", max: 2, valid: validBuild, run: runBuild,
 		noNot: "it builds the functions; a compile error already fails it with the compiler's message"},
 	{name: "invoke", form: "FUNCTION [EVENTFILE]", min: 1, max: 2, run: runInvoke},
 	{name: "logs", form: "REGEXP", min: 1, max: 1, regexps: []int{0}, run: runLogs},
@@ -66,14 +66,36 @@ func (st *state) recentLogs() string {
 	return "\nthe local logs (as CloudWatch shows them) end with:\n  " + strings.Join(lines, "\n  ")
 }
 
-// build: every function builds as `sam build` builds it, for its architecture.
+func validBuild(args []string) error {
+	switch {
+	case len(args) == 1:
+		return errors.New("give a FUNCTION and its ARCH, or neither")
+	case len(args) == 2 && args[1] != "arm64" && args[1] != "x86_64":
+		return fmt.Errorf("ARCH is arm64 or x86_64, not %q", args[1])
+	}
+	return nil
+}
+
+// build [FUNCTION ARCH]: every function builds as `sam build` builds it, for
+// its architecture; with FUNCTION, that function is built for linux/ARCH.
 func runBuild(ts *testscript.TestScript, st *state, in input) {
 	app := st.app(ts)
 	if len(app.Functions) == 0 {
 		st.fail(ts, "%s has no AWS::Serverless::Function to build", st.rel(st.templatePath()))
 	}
+	if len(in.args) == 2 {
+		name, arch := in.args[0], in.args[1]
+		fn, ok := app.Function(name)
+		if !ok {
+			st.fail(ts, "%s has no function %s (AWS::Serverless::Function) to build", st.rel(st.templatePath()), name)
+		}
+		if fn.Arch != arch {
+			st.fail(ts, "%s: resource %s: Architectures is [%s], so sam build builds its bootstrap for linux/%s; expected [%s]: under its Properties write Architectures: [%s].",
+				app.Template.Where(fn.ID+"/Properties/Architectures"), fn.ID, fn.Arch, fn.Arch, arch, arch)
+		}
+	}
 	for _, fn := range app.Functions {
-		if err := fn.BuildProblem(); err != nil {
+		if err := errors.Join(fn.BuildProblem(), fn.CodeProblem()); err != nil {
 			st.fail(ts, "%s: %v", app.Template.Where(fn.ID), err)
 		}
 		out := filepath.Join(ts.Getenv("WORK"), ".aws-sam", "build", fn.ID)

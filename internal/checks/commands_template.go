@@ -42,7 +42,7 @@ func (st *state) rel(path string) string {
 	return stack.DisplayPath(path)
 }
 
-// relPaths shortens absolute paths in a tool's message to repository-relative ones.
+// relPaths shortens absolute paths in a message to repository-relative ones.
 func (st *state) relPaths(msg string) string {
 	return strings.ReplaceAll(msg, st.target.Root+string(filepath.Separator), "")
 }

@@ -40,6 +40,17 @@ func TestMessagesNameTheCause(t *testing.T) {
 		{name: "task timed out", step: "04", check: "hello",
 			changes: []change{{"template.yaml", "Timeout: 5", "Timeout: 1"}, {"main.go", "item := access{DT:", "time.Sleep(2 * time.Second)\n\titem := access{DT:"}},
 			first:   []string{"GET /hello answered 502", "Task timed out after 1.00 seconds", "Timeout in template.yaml", "HelloFunction"}},
+
+		// 3. Learner words, repository-relative paths.
+		{name: "x86_64 architecture", step: "01", check: "build",
+			changes: []change{{"template.yaml", "- arm64", "- x86_64"}},
+			first:   []string{"template.yaml:", "HelloFunction", "Architectures", "x86_64", "arm64"}},
+		{name: "CodeUri of no folder", step: "01", check: "build",
+			changes: []change{{"template.yaml", "CodeUri: ./", "CodeUri: ./src"}},
+			first:   []string{"template.yaml:", "HelloFunction", "CodeUri ./src", "no such folder", "the folder of main.go"}},
+		{name: "CodeUri of no folder", step: "01", check: "hello",
+			changes: []change{{"template.yaml", "CodeUri: ./", "CodeUri: ./src"}},
+			first:   []string{"template.yaml:", "HelloFunction", "CodeUri ./src", "no such folder", "the folder of main.go"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
