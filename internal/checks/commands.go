@@ -213,6 +213,9 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 			msg = fmt.Sprintf("DynamoDB Local exited during this check (%s) and restarted empty, so this failure may not come from your work: run the check again.\n", why) + msg
 		}
 	}
+	if cause := st.refCause(); cause != "" && !strings.HasPrefix(msg, cause) {
+		msg = cause + "\n" + msg
+	}
 	if cause := st.otherRegion(); cause != "" {
 		// The cause first: every failure after it comes from it.
 		msg = cause + "\n" + msg

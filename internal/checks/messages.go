@@ -3,9 +3,12 @@ package checks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // maxShown is about how many characters of a body or a value a message
@@ -69,4 +72,66 @@ func failureReason(f *apigw.Failure, code string) string {
 		return fmt.Sprintf("API Gateway could not read the answer of %s (Malformed Lambda proxy response: %s): in %s, return an events.APIGatewayProxyResponse", fn, cut(field, 100), code)
 	}
 	return cut(f.Reason, 200)
+}
+
+// refCause names a Ref where an ARN belongs, the cause of every failure
+// that follows from it (an AccessDenied, a 500, a least-privilege finding),
+// so that it comes first: Ref of a table gives its name and Ref of a role
+// its name, where a policy's Resource and a function's Role take ARNs.
+// "" when the template has none, or cannot be read (another check says why).
+func (st *state) refCause() string {
+	app, env, err := stack.Load(st.target.Dir, st.deployment)
+	if err != nil {
+		return ""
+	}
+	t := app.Template
+	refTo := func(v any, types ...string) string {
+		m, ok := v.(map[string]any)
+		if !ok || len(m) != 1 {
+			return ""
+		}
+		id, _ := m["Ref"].(string)
+		if id != "" && slices.Contains(types, typesOf(t, id)) {
+			return id
+		}
+		return ""
+	}
+	for _, r := range t.Resources() {
+		props, _ := t.Doc["Resources"].(map[string]any)[r.ID].(map[string]any)["Properties"].(map[string]any)
+		switch r.Type {
+		case "AWS::Serverless::Function", "AWS::Lambda::Function":
+			if role := refTo(props["Role"], "AWS::IAM::Role"); role != "" {
+				return fmt.Sprintf("%s: resource %s has Role: !Ref %s, which gives the role's name, not its ARN: write Role: !GetAtt %s.Arn.",
+					t.Where(r.ID+"/Properties/Role"), r.ID, role, role)
+			}
+		case "AWS::IAM::Role":
+			policies, _ := props["Policies"].([]any)
+			for _, p := range policies {
+				stmts, _ := cfn.LookupKeys(p, []string{"PolicyDocument", "Statement"})
+				list, _ := stmts.([]any)
+				for _, s := range list {
+					res, _ := cfn.LookupKeys(s, []string{"Resource"})
+					items, ok := res.([]any)
+					if !ok {
+						items = []any{res}
+					}
+					for _, it := range items {
+						table := refTo(it, "AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
+						if table == "" {
+							continue
+						}
+						name, _ := env.ResolveString(it)
+						return fmt.Sprintf("%s: resource %s allows its actions on Resource: !Ref %s, which gives the table's name (%s), not its ARN, so IAM matches no table: write Resource: !GetAtt %s.Arn.",
+							t.Where(r.ID+"/Properties/Policies"), r.ID, table, name, table)
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func typesOf(t *cfn.Template, id string) string {
+	r, _ := t.Resource(id)
+	return r.Type
 }

@@ -16,6 +16,7 @@ func TestMessagesNameTheCause(t *testing.T) {
 	root, m := repoManifest(t)
 	type change struct{ file, old, new string }
 	const handlerStart = "body, err := json.Marshal("
+	refTable := []string{"template.yaml:", "resource FunctionRole", "Resource: !Ref Table", "the table's name", "not its ARN", "Resource: !GetAtt Table.Arn"}
 	tests := []struct {
 		name, step string
 		changes    []change
@@ -51,6 +52,17 @@ func TestMessagesNameTheCause(t *testing.T) {
 		{name: "CodeUri of no folder", step: "01", check: "hello",
 			changes: []change{{"template.yaml", "CodeUri: ./", "CodeUri: ./src"}},
 			first:   []string{"template.yaml:", "HelloFunction", "CodeUri ./src", "no such folder", "the folder of main.go"}},
+
+		// 4. The cause first, side effects after.
+		{name: "Resource: !Ref Table", step: "04", check: "least-privilege",
+			changes: []change{{"template.yaml", "Resource: !GetAtt Table.Arn", "Resource: !Ref Table"}},
+			first:   refTable, want: []string{"denied dynamodb:PutItem"}},
+		{name: "Resource: !Ref Table", step: "04", check: "hello",
+			changes: []change{{"template.yaml", "Resource: !GetAtt Table.Arn", "Resource: !Ref Table"}},
+			first:   refTable, want: []string{"answered 500"}},
+		{name: "Role: !Ref FunctionRole", step: "02", check: "no-implicit-role",
+			changes: []change{{"template.yaml", "Role: !GetAtt FunctionRole.Arn", "Role: !Ref FunctionRole"}},
+			first:   []string{"template.yaml:30", "HelloFunction", "Role: !Ref FunctionRole", "the role's name, not its ARN", "Role: !GetAtt FunctionRole.Arn"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
