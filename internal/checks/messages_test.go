@@ -63,6 +63,11 @@ func TestMessagesNameTheCause(t *testing.T) {
 		{name: "Role: !Ref FunctionRole", step: "02", check: "no-implicit-role",
 			changes: []change{{"template.yaml", "Role: !GetAtt FunctionRole.Arn", "Role: !Ref FunctionRole"}},
 			first:   []string{"template.yaml:30", "HelloFunction", "Role: !Ref FunctionRole", "the role's name, not its ARN", "Role: !GetAtt FunctionRole.Arn"}},
+
+		// 5. YAML errors at the bad line (Handler, line 22), not the block's (HelloFunction, line 14).
+		{name: "Handler one space left", step: "01", check: "function",
+			changes: []change{{"template.yaml", "      Handler: bootstrap", "     Handler: bootstrap"}},
+			first:   []string{"template.yaml:22: not valid YAML: line 22", "indentation of line 22"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
