@@ -41,7 +41,7 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 		st.missingTool(ts, err)
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {
-			st.fail(ts, "the function's Go code does not compile:\n%v", err)
+			st.fail(ts, "%s", compileFailure(st.functionOf(ce.Dir), ce))
 		}
 		st.fail(ts, "could not start the app locally: %v", err)
 	}
@@ -100,6 +100,10 @@ func runBuild(ts *testscript.TestScript, st *state, in input) {
 		}
 		out := filepath.Join(ts.Getenv("WORK"), ".aws-sam", "build", fn.ID)
 		bin, err := gobuild.Build(st.ctx, gobuild.Target{Dir: fn.CodeDir, Arch: fn.Arch}, out)
+		var ce *gobuild.CompileError
+		if errors.As(err, &ce) {
+			st.fail(ts, "%s", compileFailure(fn.ID, ce))
+		}
 		if err != nil {
 			st.fail(ts, "building %s (CodeUri %s) as sam build does:\n%v", fn.ID, st.rel(fn.CodeDir), err)
 		}

@@ -2,12 +2,14 @@ package checks
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -134,4 +136,33 @@ func (st *state) refCause() string {
 func typesOf(t *cfn.Template, id string) string {
 	r, _ := t.Resource(id)
 	return r.Type
+}
+
+// compileFailure words a compile error: the compiler's first error, the
+// function it stops and the hint for its kind on the first line; the other
+// hints and the compiler's whole output after.
+func compileFailure(fn string, ce *gobuild.CompileError) string {
+	hints := ce.Hints()
+	first := fmt.Sprintf("%s (%s does not compile)", ce.FirstError(), fn)
+	if len(hints) > 0 {
+		first += ": " + strings.TrimPrefix(hints[0], "hint: ")
+		hints = hints[1:]
+	}
+	return strings.Join(append([]string{first}, hints...), "\n") + "\n" + ce.Error()
+}
+
+// functionOf names the function(s) whose CodeUri is dir, for messages.
+func (st *state) functionOf(dir string) string {
+	var ids []string
+	if app, _, err := stack.Load(st.target.Dir, st.deployment); err == nil {
+		for _, fn := range app.Functions {
+			if filepath.Clean(fn.CodeDir) == filepath.Clean(dir) {
+				ids = append(ids, fn.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return "the function"
+	}
+	return strings.Join(ids, ", ")
 }

@@ -68,6 +68,24 @@ func TestMessagesNameTheCause(t *testing.T) {
 		{name: "Handler one space left", step: "01", check: "function",
 			changes: []change{{"template.yaml", "      Handler: bootstrap", "     Handler: bootstrap"}},
 			first:   []string{"template.yaml:22: not valid YAML: line 22", "indentation of line 22"}},
+
+		// 6. A hint for each common compiler error, in the build check and where the app starts.
+		{name: "undefined name", step: "01", check: "build",
+			changes: []change{{"main.go", "json.Marshal(helloBody", "jsonMarshal(helloBody"}, {"main.go", "func handler(", "var _ = json.Valid\n\nfunc handler("}},
+			first:   []string{"main.go:", "undefined: jsonMarshal", "HelloFunction does not compile", "check its spelling and case"}},
+		{name: "undefined name", step: "01", check: "hello",
+			changes: []change{{"main.go", "json.Marshal(helloBody", "jsonMarshal(helloBody"}, {"main.go", "func handler(", "var _ = json.Valid\n\nfunc handler("}},
+			first:   []string{"main.go:", "undefined: jsonMarshal", "HelloFunction does not compile", "check its spelling and case"}},
+		{name: "unused import and variable", step: "01", check: "build",
+			changes: []change{{"main.go", "import (\n", "import (\n\t\"os\"\n"}, {"main.go", handlerStart, "unused := 1\n\t" + handlerStart}},
+			first:   []string{"main.go:", "HelloFunction does not compile"},
+			want:    []string{`remove "os" from the imports`, "use unused, or write _"}},
+		{name: "missing return", step: "01", check: "build",
+			changes: []change{{"main.go", "\treturn events.APIGatewayProxyResponse{\n\t\tStatusCode", "\t_ = events.APIGatewayProxyResponse{\n\t\tStatusCode"}, {"main.go", "\t}, nil\n}", "\t}\n}"}},
+			first:   []string{"main.go:", "missing return", "HelloFunction does not compile", "must return on every path"}},
+		{name: "wrong type", step: "01", check: "build",
+			changes: []change{{"main.go", "Body:       string(body),", "Body:       body,"}},
+			first:   []string{"main.go:", "cannot use body", "HelloFunction does not compile", "string(body) for a []byte"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
