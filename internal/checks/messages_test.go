@@ -23,6 +23,7 @@ func TestMessagesNameTheCause(t *testing.T) {
 		check      string
 		first      []string // in the message's first line
 		want       []string // anywhere in the message
+		not        []string // nowhere in the message: a hint that would be wrong here
 	}{
 		// 1. A 502 says why API Gateway answered it.
 		{name: "malformed proxy response", step: "01", check: "hello",
@@ -62,7 +63,9 @@ func TestMessagesNameTheCause(t *testing.T) {
 			first:   refTable, want: []string{"answered 500"}},
 		{name: "Role: !Ref FunctionRole", step: "02", check: "no-implicit-role",
 			changes: []change{{"template.yaml", "Role: !GetAtt FunctionRole.Arn", "Role: !Ref FunctionRole"}},
-			first:   []string{"template.yaml:30", "HelloFunction", "Role: !Ref FunctionRole", "the role's name, not its ARN", "Role: !GetAtt FunctionRole.Arn"}},
+			first:   []string{"template.yaml:30", "HelloFunction", "Role: !Ref FunctionRole", "the role's name, not its ARN", "Role: !GetAtt FunctionRole.Arn"},
+			want:    []string{"!Ref FunctionRole gives its name", "Either one makes CloudFormation create the role"},
+			not:     []string{"!GetAtt also makes"}},
 
 		// 5. YAML errors at the bad line (Handler, line 22), not the block's (HelloFunction, line 14).
 		{name: "Handler one space left", step: "01", check: "function",
@@ -86,6 +89,19 @@ func TestMessagesNameTheCause(t *testing.T) {
 		{name: "wrong type", step: "01", check: "build",
 			changes: []change{{"main.go", "Body:       string(body),", "Body:       body,"}},
 			first:   []string{"main.go:", "cannot use body", "HelloFunction does not compile", "string(body) for a []byte"}},
+
+		// 7. Hints that were wrong. A SimpleTable the translator rejects is
+		// still a SimpleTable: the translator's error is the cause.
+		{name: "PrimaryKey Type S", step: "03", check: "translation",
+			changes: []change{{"template.yaml", "        Name: dt\n        Type: String", "        Name: dt\n        Type: S"}},
+			first:   []string{"the SAM translator could not translate", "template.yaml"},
+			want:    []string{"hint: the SAM translator stops at the first error"},
+			not:     []string{"SimpleTable: declare", "Table must be a resource of Type"}},
+		{name: "a stream on the table", step: "06", check: "same-as-simple-table",
+			changes: []change{{"template.yaml", "      BillingMode: PAY_PER_REQUEST\n", "      BillingMode: PAY_PER_REQUEST\n      StreamSpecification:\n        StreamViewType: NEW_IMAGE\n"}},
+			first:   []string{"template.yaml:", "resource Table", "StreamSpecification"},
+			want:    []string{"DeletionPolicy and UpdateReplacePolicy may differ"},
+			not:     []string{"no DeletionPolicy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
@@ -122,6 +138,11 @@ func TestMessagesNameTheCause(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(r.Message, w) {
 					t.Errorf("the message of check %s lacks %q:\n%s", tt.check, w, r.Message)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(r.Message, w) {
+					t.Errorf("the message of check %s says %q, which is wrong here:\n%s", tt.check, w, r.Message)
 				}
 			}
 			for _, l := range strings.Split(r.Message, "\n") {
@@ -177,4 +198,19 @@ func TestWrongStep05PrintsNoLongLine(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRetainedTableIsTheSame keeps step 06's table when the stack goes
+// (DeletionPolicy: Retain): once translated it is still the SimpleTable of
+// step 05, so same-as-simple-table passes, as its hint says.
+func TestRetainedTableIsTheSame(t *testing.T) {
+	root, m := repoManifest(t)
+	step, err := m.Find("06")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
+	edit(t, filepath.Join(dir, "template.yaml"), "    Type: AWS::DynamoDB::Table\n", "    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
+	target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+	mustPass(t, target, "same-as-simple-table")
 }
