@@ -61,7 +61,7 @@ func (st *state) recentLogs() string {
 		lines = lines[len(lines)-15:]
 	}
 	for i, l := range lines {
-		lines[i] = shown(l)
+		lines[i] = cutLine(l, maxLogLine)
 	}
 	return "\nthe local logs (as CloudWatch shows them) end with:\n  " + strings.Join(lines, "\n  ")
 }

@@ -18,13 +18,22 @@ import (
 // (a 1,000-item answer is 30 KB on one line).
 const maxShown = 200
 
+// maxLogLine is about how much of one log line a message shows: an SDK
+// error names the error code after a long request id, so it keeps more.
+const maxLogLine = 500
+
 // shown cuts a body or value for a message, saying how long it was.
 func shown(s string) string {
+	return cutLine(s, maxShown)
+}
+
+// cutLine cuts s to about n characters, saying how long it was.
+func cutLine(s string, n int) string {
 	r := []rune(s)
-	if len(r) <= maxShown {
+	if len(r) <= n {
 		return s
 	}
-	return fmt.Sprintf("%s… (%d characters in all)", string(r[:maxShown]), len(r))
+	return fmt.Sprintf("%s… (%d characters in all)", string(r[:n]), len(r))
 }
 
 // maxLine is the longest line a message keeps, whatever put it there.
@@ -34,9 +43,7 @@ const maxLine = 1000
 func readable(msg string) string {
 	lines := strings.Split(msg, "\n")
 	for i, l := range lines {
-		if r := []rune(l); len(r) > maxLine {
-			lines[i] = fmt.Sprintf("%s… (%d characters in all)", string(r[:maxLine-40]), len(r))
-		}
+		lines[i] = cutLine(l, maxLine-40)
 	}
 	return strings.Join(lines, "\n")
 }
