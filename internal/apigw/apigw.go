@@ -413,6 +413,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if functionError != "" {
+		recordFunctionError(r.Context(), out)
 		g.fail(w, r, target, rt, start, internal, "Lambda execution failed with status 200 due to customer function error: "+errorSummary(out))
 		return
 	}
@@ -494,6 +495,9 @@ func invoke(ctx context.Context, inv Invoker, payload []byte, limit time.Duratio
 
 // fail answers one of API Gateway's integration errors, and logs why.
 func (g *gateway) fail(w http.ResponseWriter, r *http.Request, target string, rt Route, start time.Time, e apiError, why string) {
+	if f, ok := r.Context().Value(failureKey{}).(*Failure); ok && f != nil {
+		f.Function, f.Status, f.Reason = rt.Function, e.status, why
+	}
 	writeError(w, e)
 	g.logf("%s %s -> %s %d (%s) %s", r.Method, target, rt.Function, e.status, ms(time.Since(start)), why)
 }
@@ -530,17 +534,23 @@ func methodList(n *node) string {
 	return strings.Join(names, ", ")
 }
 
-// errorSummary reads Lambda's error JSON ({"errorMessage", "errorType"}).
-func errorSummary(payload []byte) string {
+// lambdaError reads Lambda's error JSON ({"errorMessage", "errorType"}).
+func lambdaError(payload []byte) (errorType, errorMessage string) {
 	var e struct {
 		ErrorMessage string `json:"errorMessage"`
 		ErrorType    string `json:"errorType"`
 	}
-	if json.Unmarshal(payload, &e) == nil && (e.ErrorMessage != "" || e.ErrorType != "") {
-		if e.ErrorType == "" {
-			return e.ErrorMessage
+	_ = json.Unmarshal(payload, &e)
+	return e.ErrorType, e.ErrorMessage
+}
+
+// errorSummary reads Lambda's error JSON ({"errorMessage", "errorType"}).
+func errorSummary(payload []byte) string {
+	if typ, msg := lambdaError(payload); typ != "" || msg != "" {
+		if typ == "" {
+			return msg
 		}
-		return e.ErrorType + ": " + e.ErrorMessage
+		return typ + ": " + msg
 	}
 	s := strings.TrimSpace(string(payload))
 	if len(s) > 200 {

@@ -505,3 +505,42 @@ func TestOverHTTP(t *testing.T) {
 		t.Errorf("headers = %v, want x-amzn-RequestId and x-amz-apigw-id", resp.Header)
 	}
 }
+
+// TestFailureSaysWhy: a caller that asks (WithFailure) learns why the gateway
+// answered an error of its own: the malformed field, or the function's error.
+func TestFailureSaysWhy(t *testing.T) {
+	tests := []struct {
+		name, out, fnErr string
+		reason, errType  string
+		panicked         bool
+	}{
+		{name: "body not a string", out: `{"statusCode":200,"body":{"a":1}}`, reason: "Malformed Lambda proxy response: body must be a string"},
+		{name: "statusCode missing", out: `{"body":"x"}`, reason: "Malformed Lambda proxy response: statusCode is missing"},
+		{name: "timed out", out: `{"errorMessage":"RequestId: x Error: Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, fnErr: "Unhandled",
+			reason: "customer function error", errType: "Sandbox.Timedout"},
+		{name: "panic", out: `{"errorMessage":"boom","errorType":"string","stackTrace":[{"path":"main.go","line":3}]}`, fnErr: "Unhandled",
+			reason: "customer function error", errType: "string", panicked: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := New(Config{APIs: []API{{ID: "ServerlessRestApi", Routes: []Route{{Method: "GET", Path: "/hello", Function: "Fn",
+				Invoker: invokerFunc(func(context.Context, []byte) ([]byte, string, error) { return []byte(tt.out), tt.fnErr, nil })}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f Failure
+			req := httptest.NewRequestWithContext(WithFailure(context.Background(), &f), "GET", "/hello", nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 502 || f.Status != 502 || f.Function != "Fn" || !strings.Contains(f.Reason, tt.reason) || f.ErrorType != tt.errType || f.Panicked != tt.panicked {
+				t.Errorf("answered %d, recorded %+v; want 502 with reason %q, error type %q, panicked %v", rec.Code, f, tt.reason, tt.errType, tt.panicked)
+			}
+		})
+	}
+}
+
+type invokerFunc func(context.Context, []byte) ([]byte, string, error)
+
+func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, string, error) {
+	return f(ctx, payload)
+}

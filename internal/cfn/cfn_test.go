@@ -85,7 +85,7 @@ func TestResolveErrors(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"bad yaml", "Resources:\n  A:\n   Type: x\n  - b", "template.yaml: not valid YAML"},
+		{"bad yaml", "Resources:\n  A:\n   Type: x\n  - b", "template.yaml:4: not valid YAML: line 4"},
 		{"no resources", "Parameters: {}\n", "no Resources section"},
 		{"no type", "Resources:\n  Fn:\n    Properties: {}\n", "resource Fn has no Type"},
 		{"bad getatt", "Resources:\n  A:\n    Type: X\n    Properties:\n      B: !GetAtt Table\n", "template.yaml:5: !GetAtt Table needs the form"},

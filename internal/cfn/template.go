@@ -58,7 +58,7 @@ func Parse(name string, data []byte) (*Template, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %s (check the indentation around that line)", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(name, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: the file is empty", name)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
@@ -190,6 +191,8 @@ type state struct {
 	deployment sam.Deployment
 	deployedAt time.Time // when deploy began: the earliest time the app can store
 	fault      *injected // the last fault command
+
+	lastFail *apigw.Failure // why the gateway answered the last request with an error of its own
 }
 
 // injected is a fault a script made DynamoDB answer.
@@ -215,12 +218,15 @@ func (st *state) fail(ts *testscript.TestScript, format string, args ...any) {
 			msg = fmt.Sprintf("DynamoDB Local exited during this check (%s) and restarted empty, so this failure may not come from your work: run the check again.\n", why) + msg
 		}
 	}
+	if cause := st.refCause(); cause != "" && !strings.HasPrefix(msg, cause) {
+		msg = cause + "\n" + msg
+	}
 	if cause := st.otherRegion(); cause != "" {
 		// The cause first: every failure after it comes from it.
 		msg = cause + "\n" + msg
 	}
-	st.failure = msg
-	ts.Fatalf("%s", msg)
+	st.failure = readable(st.relPaths(msg))
+	ts.Fatalf("%s", st.failure)
 }
 
 // missingTool skips the check (or fails it in strict mode) when err says a

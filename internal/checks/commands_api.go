@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/apigw"
 )
 
 // apiCommands send requests through the local API Gateway and check its answers.
@@ -43,12 +45,13 @@ func runRequest(ts *testscript.TestScript, st *state, in input) {
 		body = in.args[2]
 	}
 	method := strings.ToUpper(in.args[0])
-	req := httptest.NewRequestWithContext(st.ctx, method, in.args[1], strings.NewReader(body))
+	why := &apigw.Failure{}
+	req := httptest.NewRequestWithContext(apigw.WithFailure(st.ctx, why), method, in.args[1], strings.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:50000"
 	rec := httptest.NewRecorder()
 	s.API.ServeHTTP(rec, req)
-	st.lastResp, st.lastCall = rec, method+" "+in.args[1]
-	fmt.Fprintf(ts.Stdout(), "%d %s\n", rec.Code, rec.Body.String())
+	st.lastResp, st.lastCall, st.lastFail = rec, method+" "+in.args[1], why
+	fmt.Fprintf(ts.Stdout(), "%d %s\n", rec.Code, shown(rec.Body.String()))
 }
 
 func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder {
@@ -67,11 +70,18 @@ func runStatus(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "%s: %s answered %s with %d although DynamoDB answered its call with %s: check the error each DynamoDB call returns; log it and answer 500 with a JSON message.%s",
 			st.codeFile(ts, st.fault.function), st.fault.function, st.lastCall, r.Code, st.fault.err, st.recentLogs())
 	}
+	// When API Gateway answered an error of its own, its reason comes
+	// first: the body only says "Internal server error".
+	got, why := fmt.Sprintf("%d %s with body %s", r.Code, http.StatusText(r.Code), strconv.Quote(shown(r.Body.String()))), ""
+	if reason := failureReason(st.lastFail, st.code()); reason != "" {
+		got = fmt.Sprintf("%d %s", r.Code, http.StatusText(r.Code))
+		why = fmt.Sprintf(" Why: %s.\nThe body was %s.", reason, strconv.Quote(shown(r.Body.String())))
+	}
 	switch {
 	case in.neg && same:
-		st.fail(ts, "%s answered %d %s with body %s; expected any other status.%s", st.lastCall, r.Code, http.StatusText(r.Code), strconv.Quote(r.Body.String()), st.recentLogs())
+		st.fail(ts, "%s answered %s; expected any other status.%s%s", st.lastCall, got, why, st.recentLogs())
 	case !in.neg && !same:
-		st.fail(ts, "%s answered %d %s with body %s; expected %s.%s", st.lastCall, r.Code, http.StatusText(r.Code), strconv.Quote(r.Body.String()), in.args[0], st.recentLogs())
+		st.fail(ts, "%s answered %s; expected %s.%s%s", st.lastCall, got, in.args[0], why, st.recentLogs())
 	}
 }
 
@@ -111,14 +121,14 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	if len(in.args) == 0 {
 		switch {
 		case in.neg && err == nil:
-			st.fail(ts, "%s with a JSON object: %s; expected a body that is not one", what, body)
+			st.fail(ts, "%s with a JSON object: %s; expected a body that is not one", what, shown(string(body)))
 		case !in.neg && err != nil:
-			st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(string(body)), err)
+			st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(shown(string(body))), err)
 		}
 		return
 	}
 	if err != nil {
-		st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(string(body)), err)
+		st.fail(ts, "%s with a body that is not a JSON object: %s (%v)", what, strconv.Quote(shown(string(body))), err)
 	}
 	key, re := in.args[0], in.re[1]
 	v, ok := obj[key]
@@ -126,7 +136,7 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 		if in.neg {
 			return
 		}
-		st.fail(ts, "%s with JSON that has no field %q: %s", what, key, body)
+		st.fail(ts, "%s with JSON that has no field %q: %s", what, key, shown(string(body)))
 	}
 	s, isStr := v.(string)
 	if !isStr {
@@ -135,8 +145,8 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	}
 	switch matched := re.MatchString(s); {
 	case in.neg && matched:
-		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, shown(s), re)
 	case !in.neg && !matched:
-		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, shown(s), re)
 	}
 }

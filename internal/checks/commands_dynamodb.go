@@ -123,7 +123,7 @@ func runCount(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "reading table %s: %v", name, err)
 	}
 	b, _ := json.Marshal(items)
-	fmt.Fprintf(ts.Stdout(), "%s\n", b)
+	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(b)))
 	switch same := strconv.Itoa(len(items)) == want; {
 	case in.neg && same:
 		st.fail(ts, "table %s (resource %s) holds %s items; expected any other number.%s", name, id, want, st.recentLogs())

@@ -16,7 +16,7 @@ import (
 // lambdaCommands build the functions as `sam build` does, deploy them
 // locally, invoke them and read their CloudWatch-like logs.
 var lambdaCommands = []*command{
-	{name: "build", form: "", run: runBuild,
+	{name: "build", form: "[FUNCTION ARCH]", max: 2, valid: validBuild, run: runBuild,
 		noNot: "it builds the functions; a compile error already fails it with the compiler's message"},
 	{name: "invoke", form: "FUNCTION [EVENTFILE]", min: 1, max: 2, run: runInvoke},
 	{name: "logs", form: "REGEXP", min: 1, max: 1, regexps: []int{0}, run: runLogs},
@@ -41,7 +41,7 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 		st.missingTool(ts, err)
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {
-			st.fail(ts, "the function's Go code does not compile:\n%v", err)
+			st.fail(ts, "%s", compileFailure(st.functionOf(ce.Dir), ce))
 		}
 		st.fail(ts, "could not start the app locally: %v", err)
 	}
@@ -60,21 +60,50 @@ func (st *state) recentLogs() string {
 	if len(lines) > 15 {
 		lines = lines[len(lines)-15:]
 	}
+	for i, l := range lines {
+		lines[i] = cutLine(l, maxLogLine)
+	}
 	return "\nthe local logs (as CloudWatch shows them) end with:\n  " + strings.Join(lines, "\n  ")
 }
 
-// build: every function builds as `sam build` builds it, for its architecture.
+func validBuild(args []string) error {
+	switch {
+	case len(args) == 1:
+		return errors.New("give a FUNCTION and its ARCH, or neither")
+	case len(args) == 2 && args[1] != "arm64" && args[1] != "x86_64":
+		return fmt.Errorf("ARCH is arm64 or x86_64, not %q", args[1])
+	}
+	return nil
+}
+
+// build [FUNCTION ARCH]: every function builds as `sam build` builds it, for
+// its architecture; with FUNCTION, that function is built for linux/ARCH.
 func runBuild(ts *testscript.TestScript, st *state, in input) {
 	app := st.app(ts)
 	if len(app.Functions) == 0 {
 		st.fail(ts, "%s has no AWS::Serverless::Function to build", st.rel(st.templatePath()))
 	}
+	if len(in.args) == 2 {
+		name, arch := in.args[0], in.args[1]
+		fn, ok := app.Function(name)
+		if !ok {
+			st.fail(ts, "%s has no function %s (AWS::Serverless::Function) to build", st.rel(st.templatePath()), name)
+		}
+		if fn.Arch != arch {
+			st.fail(ts, "%s: resource %s: Architectures is [%s], so sam build builds its bootstrap for linux/%s; expected [%s]: under its Properties write Architectures: [%s].",
+				app.Template.Where(fn.ID+"/Properties/Architectures"), fn.ID, fn.Arch, fn.Arch, arch, arch)
+		}
+	}
 	for _, fn := range app.Functions {
-		if err := fn.BuildProblem(); err != nil {
+		if err := errors.Join(fn.BuildProblem(), fn.CodeProblem()); err != nil {
 			st.fail(ts, "%s: %v", app.Template.Where(fn.ID), err)
 		}
 		out := filepath.Join(ts.Getenv("WORK"), ".aws-sam", "build", fn.ID)
 		bin, err := gobuild.Build(st.ctx, gobuild.Target{Dir: fn.CodeDir, Arch: fn.Arch}, out)
+		var ce *gobuild.CompileError
+		if errors.As(err, &ce) {
+			st.fail(ts, "%s", compileFailure(fn.ID, ce))
+		}
 		if err != nil {
 			st.fail(ts, "building %s (CodeUri %s) as sam build does:\n%v", fn.ID, st.rel(fn.CodeDir), err)
 		}
@@ -102,12 +131,12 @@ func runInvoke(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "invoking %s: %v", name, err)
 	}
 	st.lastInvok, st.lastResp = r.Payload, nil
-	fmt.Fprintf(ts.Stdout(), "%s\n", r.Payload)
+	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(r.Payload)))
 	switch failed := r.FunctionError != ""; {
 	case in.neg && !failed:
-		st.fail(ts, "%s returned %s; expected it to fail", name, r.Payload)
+		st.fail(ts, "%s returned %s; expected it to fail", name, shown(string(r.Payload)))
 	case !in.neg && failed:
-		st.fail(ts, "%s failed: %s%s", name, r.Payload, st.recentLogs())
+		st.fail(ts, "%s failed: %s%s", name, shown(string(r.Payload)), st.recentLogs())
 	}
 }
 

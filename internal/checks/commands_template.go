@@ -43,7 +43,7 @@ func (st *state) rel(path string) string {
 	return repo.DisplayPath(path)
 }
 
-// relPaths shortens absolute paths in a tool's message to repository-relative ones.
+// relPaths shortens absolute paths in a message to repository-relative ones.
 func (st *state) relPaths(msg string) string {
 	return strings.ReplaceAll(msg, st.target.Root+string(filepath.Separator), "")
 }
@@ -69,7 +69,10 @@ func (st *state) template(ts *testscript.TestScript, translated bool) (*cfn.Temp
 	if translated {
 		res := st.analyze(ts)
 		if res.Translated == nil {
-			st.fail(ts, "the SAM translator could not translate %s:\n%s", st.rel(st.templatePath()), strings.Join(res.TranslateErrors, "\n"))
+			// The check's hint is about the translated resource, which
+			// does not exist yet: the translator's error is the cause.
+			st.hint = "the SAM translator stops at the first error in the template: fix the resource and property it names; this check looks at the translation once there is one."
+			st.fail(ts, "the SAM translator could not translate %s: %s", st.rel(st.templatePath()), strings.Join(res.TranslateErrors, "\n"))
 		}
 		return &cfn.Template{Path: st.templatePath(), Doc: res.Translated}, "the SAM translation of " + st.rel(st.templatePath())
 	}
@@ -402,7 +405,7 @@ func runSameTranslation(ts *testscript.TestScript, st *state, in input) {
 	case in.neg && same:
 		st.fail(ts, "%s: once translated, resource %s is the same as the one in %s; expected them to differ", where, id, st.rel(other))
 	case !in.neg && !same:
-		st.fail(ts, "%s: once translated, resource %s differs from the one in %s:\n%s", where, id, st.rel(other), firstDiff(want, got, ""))
+		st.fail(ts, "%s: once translated, resource %s differs from the one in %s: %s", where, id, st.rel(other), firstDiff(want, got, ""))
 	}
 }
 

@@ -12,6 +12,7 @@ package sam
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -69,6 +70,7 @@ type Function struct {
 	ID          string
 	Properties  map[string]any // as written, Globals merged in; intrinsics unresolved
 	CodeDir     string         // absolute CodeUri directory
+	CodeURI     string         // CodeUri as written, for messages
 	Runtime     string
 	Handler     string
 	BuildMethod string // Metadata.BuildMethod
@@ -225,7 +227,7 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 	if !ok {
 		return fn, nil, fmt.Errorf("%s: resource %s: CodeUri must be the folder of the function's Go code (for example ./)", t.Where(r.ID), r.ID)
 	}
-	fn.CodeDir = filepath.Join(dir, code)
+	fn.CodeDir, fn.CodeURI = filepath.Join(dir, code), code
 	if archs, ok := props["Architectures"].([]any); ok && len(archs) > 0 {
 		fn.Arch = fmt.Sprint(archs[0])
 	}
@@ -373,6 +375,20 @@ func (f Function) BuildProblem() error {
 		return fmt.Errorf("resource %s: Metadata BuildMethod is %q; sam build compiles Go into bootstrap only with `Metadata: BuildMethod: go1.x` on the function", f.ID, f.BuildMethod)
 	case f.Arch != "arm64" && f.Arch != "x86_64":
 		return fmt.Errorf("resource %s: Architectures %q is not one Lambda knows; use arm64 or x86_64", f.ID, f.Arch)
+	}
+	return nil
+}
+
+// CodeProblem says why CodeUri is no folder of Go code, or nil: what sam
+// build would find before building.
+func (f Function) CodeProblem() error {
+	fix := "CodeUri is the folder of main.go, relative to template.yaml (./ when main.go is beside it)"
+	info, err := os.Stat(f.CodeDir)
+	if err != nil || !info.IsDir() {
+		return fmt.Errorf("resource %s: CodeUri %s is no such folder: %s", f.ID, f.CodeURI, fix)
+	}
+	if gos, _ := filepath.Glob(filepath.Join(f.CodeDir, "*.go")); len(gos) == 0 {
+		return fmt.Errorf("resource %s: CodeUri %s is a folder without Go files: %s", f.ID, f.CodeURI, fix)
 	}
 	return nil
 }

@@ -192,7 +192,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 
 	for _, fn := range app.Functions {
-		if err := fn.BuildProblem(); err != nil {
+		if err := errors.Join(fn.BuildProblem(), fn.CodeProblem()); err != nil {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
 		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, repo.DisplayPath(fn.CodeDir))

@@ -187,7 +187,7 @@ func run(name string, args []string) error {
 	if err != nil {
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {
-			return fmt.Errorf("the function's Go code does not compile; fix it and run again:\n%v", err)
+			return fmt.Errorf("the function's Go code does not compile; fix it and run again:\n%v\n%s", err, strings.Join(ce.Hints(), "\n"))
 		}
 		return startError(ctx, err)
 	}
