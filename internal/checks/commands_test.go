@@ -255,7 +255,7 @@ func runScripts(t *testing.T, target Target, scripts map[string]string) []Result
 // fails because it misuses a command proves nothing, even when the manifest
 // expects it to fail.
 func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
-	target := Target{Mode: Verify, Step: Step{Slug: "01-hello-api", FailOnStarter: []string{"hello"}}}
+	target := Target{Mode: Verify, Step: Step{Slug: "01-hello-api", FailOnStarter: map[string]string{"hello": "expected 200"}}}
 	results := []Result{{Name: "hello", Failed: true, Broken: true, Message: "usage error: status takes 1 argument(s), got 2 (usage: status CODE)"}}
 	lines := Judge(target, results)
 	if len(lines) != 1 || !lines[0].Fail || !strings.Contains(lines[0].Text, "check hello is itself wrong") {
@@ -267,6 +267,7 @@ func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
 	}
 	target.Mode = Verify
 	results[0].Broken = false
+	results[0].Message = "GET /hello answered 403; expected 200"
 	if lines := Judge(target, results); len(lines) != 1 || lines[0].Fail {
 		t.Errorf("Judge should accept the expected failure: %+v", lines)
 	}

@@ -16,6 +16,12 @@ import (
 // only read an answer run without deploying anything.
 func runOffline(t *testing.T, scripts map[string]string) map[string]Result {
 	t.Helper()
+	return runOfflineWith(t, scripts, nil)
+}
+
+// runOfflineWith is runOffline with more test-only commands.
+func runOfflineWith(t *testing.T, scripts map[string]string, extra map[string]func(*testscript.TestScript, bool, []string)) map[string]Result {
+	t.Helper()
 	dir := t.TempDir()
 	var files []string
 	for name, text := range scripts {
@@ -31,6 +37,9 @@ func runOffline(t *testing.T, scripts map[string]string) map[string]Result {
 		rec.WriteString(strings.Join(args, " "))
 		st := get(ts)
 		st.lastResp, st.lastCall = rec, "GET /test"
+	}
+	for name, f := range extra {
+		cmds[name] = f
 	}
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
