@@ -196,7 +196,16 @@ type state struct {
 }
 
 // injected is a fault a script made DynamoDB answer.
-type injected struct{ function, err string }
+type injected struct {
+	function, name, err string
+	calls               int // the function's DynamoDB calls when the fault was set
+}
+
+// delivered reports whether the function called DynamoDB since the fault
+// was set, so that the fault, not something else, explains what it answered.
+func (f *injected) delivered(st *state) bool {
+	return f != nil && st.stack != nil && st.stack.IAM != nil && st.stack.IAM.Traffic(f.name).Calls > f.calls
+}
 
 func newState(ctx context.Context, t Target, s *script) *state {
 	return &state{target: t, t: s, ctx: ctx}

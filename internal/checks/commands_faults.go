@@ -46,10 +46,11 @@ func runFault(ts *testscript.TestScript, st *state, in input) {
 	if len(in.args) == 3 {
 		n, _ = strconv.Atoi(in.args[2])
 	}
+	calls := st.stack.IAM.Traffic(name).Calls
 	if err := st.stack.IAM.Fault(name, in.args[1], n); err != nil {
 		usageError(ts, "fault: %v", err)
 	}
-	st.fault = &injected{function: fn, err: in.args[1]}
+	st.fault = &injected{function: fn, name: name, err: in.args[1], calls: calls}
 }
 
 // codeFile names the function's Go code for messages: its main.go.

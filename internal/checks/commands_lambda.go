@@ -156,7 +156,7 @@ func runLogs(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "the function logs show %s, which they should not.%s", re, st.recentLogs())
 	case !in.neg && !found && re.MatchString(all):
 		st.fail(ts, "the function printed %s, but its execution role cannot write to CloudWatch Logs, so the logs do not show it: keep AWSLambdaBasicExecutionRole in the role's ManagedPolicyArns.%s", re, st.recentLogs())
-	case !in.neg && !found && st.fault != nil:
+	case !in.neg && !found && st.fault.delivered(st):
 		st.fail(ts, "%s: %s logged nothing matching %s after DynamoDB answered it %s: log the error each DynamoDB call returns, with %%v.%s",
 			st.codeFile(ts, st.fault.function), st.fault.function, re, st.fault.err, st.recentLogs())
 	case !in.neg && !found:

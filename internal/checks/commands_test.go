@@ -46,7 +46,7 @@ var negationCases = []struct {
 	{name: "request", assert: "request GET /access"},
 	{name: "status", setup: "request GET /access", assert: "status 200", want: "GET /access answered 200 OK with body"},
 	{name: "header", setup: "request GET /access", assert: "header Content-Type '^application/json$'", want: "GET /access answered with Content-Type: application/json; expected it not to match ^application/json$"},
-	{name: "json", setup: "request GET /access", assert: "json Count '^1$'", want: `GET /access answered with "Count": 1; expected it not to match ^1$`},
+	{name: "json", setup: "request GET /access", assert: "json -number Count 1", want: `GET /access answered with "Count": 1; expected anything but the number 1`},
 	{name: "table", assert: "table Table dt S", want: "has the partition key dt of type S; expected another key or type"},
 	{name: "seed", assert: "seed Table items.json", files: "-- items.json --\n[{\"dt\":\"a\"}]\n"},
 	{name: "seed-many", assert: "seed-many Table 2 10"},
@@ -56,6 +56,7 @@ var negationCases = []struct {
 	{name: "fault", assert: "fault AccessFunction ResourceNotFoundException"},
 	{name: "reuses-connections", setup: "request GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200", assert: "reuses-connections AccessFunction", want: "warm invocations; expected a new connection in each"},
 	{name: "cloudwatch", assert: "cloudwatch AccessFunction", want: "of AccessFunction can write its logs to CloudWatch Logs; expected it to lack"},
+	{name: "allowed", setup: "request GET /access\nstatus 200", assert: "allowed AccessFunction dynamodb:Scan", want: "allowed every dynamodb:Scan of AccessFunction (on arn:aws:dynamodb:"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 
@@ -167,10 +168,14 @@ func TestUsageErrors(t *testing.T) {
 		"logs-regexp":    {"logs '('", `usage error: logs: "(" is not a regular expression`},
 		"output-regexp":  {"output AccessApiUrl 'a[b'", `usage error: output: "a[b" is not a regular expression`},
 		"header-regexp":  {"request GET /access\nheader Content-Type '*json'", `usage error: header: "*json" is not a regular expression`},
-		"json-regexp":    {"request GET /access\njson Count '(?<'", `usage error: json: "(?<" is not a regular expression`},
+		"json-regexp":    {"request GET /access\njson -string Count '(?<'", `usage error: json: "(?<" is not a regular expression`},
 		"too-many":       {"status 200 201", "usage error: status takes 1 argument(s), got 2 (usage: status CODE)"},
 		"status-code":    {"status OK", `usage error: status: CODE is an HTTP status such as 200, not "OK"`},
-		"json-half":      {"json Count", "usage error: json: give a KEY and a REGEXP, or neither"},
+		"json-half":      {"request GET /access\njson -number Count", "usage error: json: -number takes KEY and a value"},
+		"json-untyped":   {"request GET /access\njson Count 1", "usage error: json: say what the field holds: json -string KEY REGEXP"},
+		"json-two-types": {"request GET /access\njson -string -number Count 1", "usage error: json: give one type flag, not -string -number"},
+		"json-number":    {"request GET /access\njson -number Count one", `usage error: json: N is a number such as 3, not "one"`},
+		"json-absent":    {"request GET /access\njson -absent Count 1", "usage error: json: -absent takes KEY only"},
 		"unknown-flag":   {"prop -translate AccessFunction Properties.Runtime x", "usage error: prop has no flag -translate"},
 		"count-number":   {"count Table many", `usage error: count: N is a whole number, not "many"`},
 		"seed-not-json":  {"seed Table items.json\n-- items.json --\n{\"dt\":\"a\"}\n", "usage error: seed: items.json is not a JSON array of items"},
@@ -257,7 +262,7 @@ func runScripts(t *testing.T, target Target, scripts map[string]string) []Result
 // fails because it misuses a command proves nothing, even when the manifest
 // expects it to fail.
 func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
-	target := Target{Mode: Verify, Step: Step{Slug: "01-hello-api", FailOnStarter: []string{"hello"}}}
+	target := Target{Mode: Verify, Step: Step{Slug: "01-hello-api", FailOnStarter: map[string]string{"hello": "expected 200"}}}
 	results := []Result{{Name: "hello", Failed: true, Broken: true, Message: "usage error: status takes 1 argument(s), got 2 (usage: status CODE)"}}
 	lines := Judge(target, results)
 	if len(lines) != 1 || !lines[0].Fail || !strings.Contains(lines[0].Text, "check hello is itself wrong") {
@@ -269,6 +274,7 @@ func TestBrokenCheckIsNoExpectedFailure(t *testing.T) {
 	}
 	target.Mode = Verify
 	results[0].Broken = false
+	results[0].Message = "GET /hello answered 403; expected 200"
 	if lines := Judge(target, results); len(lines) != 1 || lines[0].Fail {
 		t.Errorf("Judge should accept the expected failure: %+v", lines)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -28,9 +29,11 @@ type Step struct {
 	// untouched starter's version: while they all match, the step is untouched.
 	LearnerFiles map[string]string `json:"learnerFiles"`
 	// FailOnStarter names the checks (testdata/NAME.txtar) that must fail on
-	// the untouched starter; every other check must pass on it.
-	FailOnStarter []string `json:"failOnStarter"`
-	Hints         []string `json:"hints"` // where to start, shown while the step is in progress
+	// the untouched starter, each with a regular expression that its learner
+	// message must match: the reason it must fail. Every other check must
+	// pass on the starter.
+	FailOnStarter map[string]string `json:"failOnStarter"`
+	Hints         []string          `json:"hints"` // where to start, shown while the step is in progress
 }
 
 // Number is the step's number, "01".
@@ -49,7 +52,28 @@ func LoadManifest(root string) (*Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON: %w", ManifestFile, err)
 	}
+	for _, s := range m.Steps {
+		for name, why := range s.FailOnStarter {
+			if why == "" {
+				return nil, fmt.Errorf("%s: step %s, failOnStarter %s: give the regular expression its message on the starter must match (an empty one would accept any failure)", ManifestFile, s.Slug, name)
+			}
+			if _, err := regexp.Compile(why); err != nil {
+				return nil, fmt.Errorf("%s: step %s, failOnStarter %s: %q is not a regular expression (Go RE2 syntax): %w", ManifestFile, s.Slug, name, why, err)
+			}
+		}
+	}
 	return &m, nil
+}
+
+// StarterFailure says whether the named check must fail on the untouched
+// starter and, if so, whether message is the failure the manifest expects.
+func (s Step) StarterFailure(name, message string) (expected, why bool) {
+	re, ok := s.FailOnStarter[name]
+	if !ok {
+		return false, false
+	}
+	matched, err := regexp.MatchString(re, message)
+	return true, err == nil && matched
 }
 
 // Save writes the manifest back, formatted.

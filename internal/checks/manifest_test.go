@@ -76,7 +76,7 @@ func TestManifest(t *testing.T) {
 					}
 				}
 			}
-			for _, f := range s.FailOnStarter {
+			for f := range s.FailOnStarter {
 				if !slices.Contains(names, f) {
 					t.Errorf("failOnStarter names %s, but steps/%s/testdata/%s.txtar does not exist", f, s.Slug, f)
 				}

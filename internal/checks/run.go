@@ -4,7 +4,8 @@
 // Three modes, chosen from where the test runs and the manifest:
 //   - solution: solutions/NN-slug; every check must pass.
 //   - verify: steps/NN-slug whose learner files still match the manifest's
-//     hashes; exactly the checks listed in failOnStarter must fail.
+//     hashes; exactly the checks listed in failOnStarter must fail, each
+//     with the message recorded there.
 //   - learner: steps/NN-slug once edited; each failing check is reported with
 //     the file, the resource, what was expected and a hint.
 package checks
@@ -211,13 +212,17 @@ func Judge(t Target, results []Result) []Line {
 		var surprises []Line
 		var failedAsExpected []string
 		for _, r := range results {
-			want := slices.Contains(t.Step.FailOnStarter, r.Name)
+			want, because := t.Step.StarterFailure(r.Name, r.Message)
 			switch {
 			case r.Skipped:
 				out = append(out, Line{Text: fmt.Sprintf("skipped %s: %s", r.Name, r.Message)})
 			case r.Broken:
 				// Failing on the starter for a broken script proves nothing.
 				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s is itself wrong, so its failure on the starter proves nothing:\n%s", r.Name, indent(r.Message+"\n"+r.Log))})
+			case r.Failed && want && !because:
+				// Failing for another reason (a deploy crash, a changed
+				// message) proves nothing about what the learner must do.
+				surprises = append(surprises, Line{Fail: true, Text: fmt.Sprintf("check %s fails on the untouched starter of %s, but not as %s expects (a message matching %s):\n%s", r.Name, name, ManifestFile, t.Step.FailOnStarter[r.Name], indent(r.Message+"\n"+r.Log))})
 			case r.Failed && want:
 				failedAsExpected = append(failedAsExpected, r.Name)
 			case r.Failed:
@@ -258,14 +263,35 @@ func Judge(t Target, results []Result) []Line {
 				out = append(out, Line{Text: "✓ " + r.Name})
 			}
 		}
-		if failed == 0 {
+		skipped := Skipped(results)
+		switch {
+		case failed == 0 && len(skipped) == 0:
 			out = append(out, Line{Text: fmt.Sprintf("%s (%s): all %d checks pass.", name, t.Mode, len(results))})
-		} else if t.Mode == Learner {
+		case failed == 0:
+			// A skipped check proved nothing: never count it as passed.
+			out = append(out, Line{Text: fmt.Sprintf("%s (%s): %d of %d checks pass; %d skipped, not checked: %s (install what the messages above name, then run this again).",
+				name, t.Mode, len(results)-len(skipped), len(results), len(skipped), strings.Join(skipped, ", "))})
+		case t.Mode == Learner:
 			text := fmt.Sprintf("%s: %d of %d checks fail; one mistake can fail several, so start with the first message above.", name, failed, len(results))
+			if len(skipped) > 0 {
+				text += fmt.Sprintf(" Skipped, not checked: %s.", strings.Join(skipped, ", "))
+			}
 			if changed := t.Step.ChangedFiles(t.Dir); len(changed) > 0 {
 				text += " Files you changed: " + strings.Join(changed, ", ") + "."
 			}
 			out = append(out, Line{Fail: true, Text: text})
+		}
+	}
+	return out
+}
+
+// Skipped names the checks that were skipped (a tool is missing): they
+// neither pass nor fail.
+func Skipped(results []Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Skipped {
+			out = append(out, r.Name)
 		}
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -66,44 +67,62 @@ WORKSHOP_DYNAMODB=embedded (default) | local (DynamoDB Local, after npm ci) | en
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
+	err := dispatch(os.Args[1:], os.Stdout)
+	var u usageErr
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprint(os.Stderr, string(u))
 		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "run":
-		err = run("run", os.Args[2:])
-	case "watch":
-		err = watch(os.Args[2:])
-	case "check":
-		err = check(os.Args[2:])
-	case "status":
-		err = status()
-	case "rehash":
-		err = rehash()
-	case "name":
-		err = name(os.Args[2:])
-	case "doctor":
-		err = doctor(os.Args[2:])
-	case "cleanup":
-		err = cleanup(os.Args[2:])
-	case "reset":
-		err = reset(os.Args[2:])
-	case "hint":
-		err = hint(os.Args[2:])
-	case "invoke":
-		err = invoke(os.Args[2:])
-	case "-h", "-help", "--help", "help":
-		fmt.Print(usage)
-		return
-	default:
-		err = fmt.Errorf("unknown command %q\n\n%s", os.Args[1], usage)
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "workshop:", err)
 		os.Exit(1)
 	}
+}
+
+// usageErr is a call without a command: the usage, exit status 2.
+type usageErr string
+
+func (u usageErr) Error() string { return string(u) }
+
+// dispatch runs the command args name; the commands other than run print to w.
+func dispatch(args []string, w io.Writer) error {
+	if len(args) == 0 {
+		return usageErr(usage)
+	}
+	switch args[0] {
+	case "run":
+		return run("run", args[1:])
+	case "watch":
+		return watch(args[1:])
+	case "check":
+		return check(args[1:], w)
+	case "status":
+		if len(args) > 1 {
+			return fmt.Errorf("status takes no argument (it shows every step), got %s", strings.Join(args[1:], " "))
+		}
+		return status(w)
+	case "rehash":
+		if len(args) > 1 {
+			return fmt.Errorf("rehash takes no argument (it records every starter), got %s", strings.Join(args[1:], " "))
+		}
+		return rehash(w)
+	case "name":
+		return name(args[1:])
+	case "doctor":
+		return doctor(args[1:])
+	case "cleanup":
+		return cleanup(args[1:])
+	case "reset":
+		return reset(args[1:])
+	case "hint":
+		return hint(args[1:])
+	case "invoke":
+		return invoke(args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(w, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
 
 // stepFlags parses "STEP [-solution] ..." with the step first or last.
@@ -287,7 +306,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func check(args []string) error {
+func check(args []string, w io.Writer) error {
 	step, solution, err := stepFlags("check", args, nil)
 	if err != nil {
 		return err
@@ -300,14 +319,14 @@ func check(args []string) error {
 		// Show the learner what is left to do, not the maintainers' verdict.
 		t.Mode = checks.Learner
 	}
-	fmt.Printf("workshop: checking %s (%s)\n", t.Step.Slug, rel(t.Root, t.Dir))
+	fmt.Fprintf(w, "workshop: checking %s (%s)\n", t.Step.Slug, rel(t.Root, t.Dir))
 	results, err := t.Check(nil, time.Now().Add(10*time.Minute))
 	if err != nil {
 		return err
 	}
 	failed := false
 	for _, l := range checks.Judge(t, results) {
-		fmt.Println(l.Text)
+		fmt.Fprintln(w, l.Text)
 		failed = failed || l.Fail
 	}
 	if failed {
@@ -330,7 +349,7 @@ func manifest() (string, *checks.Manifest, error) {
 	return root, m, err
 }
 
-func status() error {
+func status(w io.Writer) error {
 	root, m, err := manifest()
 	if err != nil {
 		return err
@@ -341,29 +360,41 @@ func status() error {
 			return err
 		}
 		if t.Mode == checks.Verify {
-			fmt.Printf("%-24s untouched   %s\n", s.Slug, s.Title)
+			fmt.Fprintf(w, "%-24s untouched   %s\n", s.Slug, s.Title)
 			continue
 		}
 		results, err := t.Check(nil, time.Now().Add(10*time.Minute))
 		if err != nil {
 			return err
 		}
-		var failing []string
-		for _, r := range results {
-			if r.Failed {
-				failing = append(failing, r.Name)
-			}
-		}
-		if len(failing) == 0 {
-			fmt.Printf("%-24s done        %s\n", s.Slug, s.Title)
-		} else {
-			fmt.Printf("%-24s in progress failing: %s (details: go run ./scripts/workshop check %s)\n", s.Slug, strings.Join(failing, ", "), s.Number())
-		}
+		fmt.Fprintln(w, stepStatus(s, results))
 	}
 	return nil
 }
 
-func rehash() error {
+// stepStatus is a started step's line: done only when every check ran and
+// passed; a skipped check proved nothing, so it is named, never counted done.
+func stepStatus(s checks.Step, results []checks.Result) string {
+	var failing []string
+	for _, r := range results {
+		if r.Failed {
+			failing = append(failing, r.Name)
+		}
+	}
+	skipped := checks.Skipped(results)
+	details := fmt.Sprintf("(details: go run ./scripts/workshop check %s)", s.Number())
+	switch {
+	case len(failing) > 0 && len(skipped) > 0:
+		return fmt.Sprintf("%-24s in progress failing: %s; skipped: %s %s", s.Slug, strings.Join(failing, ", "), strings.Join(skipped, ", "), details)
+	case len(failing) > 0:
+		return fmt.Sprintf("%-24s in progress failing: %s %s", s.Slug, strings.Join(failing, ", "), details)
+	case len(skipped) > 0:
+		return fmt.Sprintf("%-24s unchecked   the others pass, but skipped: %s (a tool is missing) %s", s.Slug, strings.Join(skipped, ", "), details)
+	}
+	return fmt.Sprintf("%-24s done        %s", s.Slug, s.Title)
+}
+
+func rehash(w io.Writer) error {
 	root, m, err := manifest()
 	if err != nil {
 		return err
@@ -373,13 +404,13 @@ func rehash() error {
 		return err
 	}
 	if len(changed) == 0 {
-		fmt.Println("workshop: every starter already matches", checks.ManifestFile)
+		fmt.Fprintln(w, "workshop: every starter already matches", checks.ManifestFile)
 		return nil
 	}
 	if err := m.Save(root); err != nil {
 		return err
 	}
-	fmt.Printf("workshop: recorded new hashes in %s for:\n  %s\n", checks.ManifestFile, strings.Join(changed, "\n  "))
+	fmt.Fprintf(w, "workshop: recorded new hashes in %s for:\n  %s\n", checks.ManifestFile, strings.Join(changed, "\n  "))
 	return nil
 }
 
