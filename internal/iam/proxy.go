@@ -50,6 +50,8 @@ type Proxy struct {
 	ids       map[string]Identity // by access key id
 	forwardAs string
 	usage     map[string][]Use // by function
+
+	meter meter // the cost of the calls, by access key (meter.go)
 }
 
 // NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
@@ -183,7 +185,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if forwardAs != "" {
 		out.Header.Set("Authorization", strings.Replace(auth, "Credential="+akid+"/", "Credential="+forwardAs+"/", 1))
 	}
-	p.rp.ServeHTTP(w, out)
+	p.forwardMetered(w, out, akid, req)
 }
 
 // authorize decides req's checks in order, records them, and stops at the first one
