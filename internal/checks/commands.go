@@ -58,6 +58,7 @@ func registry() []*command {
 		apiCommands,
 		dynamodbCommands,
 		iamCommands,
+		loadCommands,
 	)
 }
 
@@ -181,6 +182,7 @@ type state struct {
 	lastResp  *httptest.ResponseRecorder
 	lastCall  string // "GET /hello", for messages
 	lastInvok []byte
+	load      []*httptest.ResponseRecorder // the answers of the last load (status asserts over them)
 }
 
 func newState(ctx context.Context, t Target, s *script) *state {

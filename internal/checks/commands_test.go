@@ -51,6 +51,13 @@ var negationCases = []struct {
 	{name: "seed-many", assert: "seed-many Table 2 10"},
 	{name: "count", assert: "count Table 0", want: "holds 0 items; expected any other number"},
 	{name: "denied", setup: "request GET /access\nlogs 'is not authorized to perform: dynamodb:Scan'", assert: "denied AccessFunction dynamodb:Scan", edit: noDeniedScan, want: "denied dynamodb:Scan on arn:aws:dynamodb:us-east-1:123456789012:table/fixture-Table to AccessFunction"},
+	{name: "load", assert: "load 3 GET /access -c 2"},
+	{name: "cost", setup: "request GET /access\nstatus 200", assert: "cost AccessFunction -max-items 1000 -max-read-units 1000", want: "stayed within -max-items 1000 -max-read-units 1000"},
+	{name: "seed-bulk", assert: "seed-bulk Table 3 item.json", files: "-- item.json --\n{\"dt\":\"bulk-{i}\"}\n"},
+	{name: "items", setup: "request GET /access\nstatus 200", assert: "items Table '\"dt\"'", want: `has an item matching "dt"`},
+	{name: "walk", assert: "walk /access Items next 1", want: "returned 1 elements of Items, each exactly once"},
+	{name: "calls", setup: "request GET /access\nstatus 200", assert: "calls AccessFunction dynamodb:Scan", want: "called dynamodb:Scan 1 time(s)"},
+	{name: "collide", assert: "collide AccessFunction"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 

@@ -103,6 +103,9 @@ func (p *Proxy) TakeCost(accessKeyID string) Cost { return p.meter.take(accessKe
 // answer is held until it is metered, then sent whole: once the app has read
 // it, its cost is counted, so an invocation's cost is complete when it ends.
 func (p *Proxy) forwardMetered(w http.ResponseWriter, out *http.Request, akid string, req Request) {
+	if err := p.collide(akid, req, out); err != nil {
+		p.logf("IAM proxy: %v", err)
+	}
 	rec := httptest.NewRecorder()
 	p.rp.ServeHTTP(rec, out)
 	resp := rec.Result()

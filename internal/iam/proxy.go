@@ -52,6 +52,9 @@ type Proxy struct {
 	usage     map[string][]Use // by function
 
 	meter meter // the cost of the calls, by access key (meter.go)
+
+	collideMu  sync.Mutex
+	collisions map[string]string // armed by Collide: marker attribute by function
 }
 
 // NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
