@@ -228,23 +228,8 @@ func runSeedBulk(ts *testscript.TestScript, st *state, in input) {
 	}
 	name := st.tableName(ts, id)
 	start := time.Now()
-	const workers, chunk = 8, 500
-	errs := make(chan error, (n+chunk-1)/chunk)
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs <- dynamo.PutItems(st.ctx, st.stack.DB, name, items[lo:min(lo+chunk, n)])
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			st.fail(ts, "seeding table %s: %v", name, err)
-		}
+	if err := dynamo.PutItemsParallel(st.ctx, st.stack.DB, name, items, 8); err != nil {
+		st.fail(ts, "seeding table %s: %v", name, err)
 	}
 	fmt.Fprintf(ts.Stdout(), "put %d items into %s in %s\n", n, name, time.Since(start).Round(time.Millisecond))
 }
