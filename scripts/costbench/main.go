@@ -17,7 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -60,6 +60,7 @@ var designs = []design{
 type result struct {
 	median               time.Duration
 	itemsRead, readUnits float64 // per request (the median request's)
+	failed               string  // why the requests failed, if they did
 }
 
 func main() {
@@ -104,6 +105,10 @@ func run(sizes []int, n int) error {
 	for _, d := range designs {
 		for _, size := range sizes {
 			r := results[d.name][size]
+			if r.failed != "" {
+				fmt.Printf("%-18s %10d  failed: %s\n", d.name, size, r.failed)
+				continue
+			}
 			fmt.Printf("%-18s %10d %15s %20g %20g\n", d.name, size, r.median.Round(10*time.Microsecond), r.itemsRead, r.readUnits)
 		}
 	}
@@ -111,16 +116,32 @@ func run(sizes []int, n int) error {
 	fmt.Printf("\nratio %d/%d items:\n", hi, lo)
 	for _, d := range designs {
 		a, b := results[d.name][lo], results[d.name][hi]
+		if a.failed != "" || b.failed != "" {
+			fmt.Printf("  %-18s no ratio: it failed at one of the sizes\n", d.name)
+			continue
+		}
 		fmt.Printf("  %-18s latency x%.2f, items read x%.2f, read units x%.2f\n", d.name,
 			float64(b.median)/float64(a.median), b.itemsRead/a.itemsRead, b.readUnits/a.readUnits)
 	}
 	return nil
 }
 
+// why finds the line of the function logs that says why an invocation failed.
+func why(logs string) string {
+	lines := strings.Split(strings.TrimSpace(logs), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := lines[i]; strings.Contains(l, "Task timed out") || strings.Contains(l, "Error") || strings.Contains(l, "Status: ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return "the function logs say nothing more"
+}
+
 // measure deploys the solution on a backend of its own (empty tables), seeds
 // size items and times n requests after a warm-up.
 func measure(ctx context.Context, dir string, d design, size, n int) (result, error) {
-	s, err := stack.Deploy(ctx, stack.Options{Dir: dir, Logs: io.Discard})
+	var logs logbuf.Buffer
+	s, err := stack.Deploy(ctx, stack.Options{Dir: dir, Logs: &logs})
 	if err != nil {
 		return result{}, err
 	}
@@ -145,7 +166,8 @@ func measure(ctx context.Context, dir string, d design, size, n int) (result, er
 		s.API.ServeHTTP(rec, req)
 		took := time.Since(t0)
 		if rec.Code != http.StatusOK {
-			return result{}, fmt.Errorf("GET /hello answered %d: %.300s", rec.Code, rec.Body.String())
+			// The design's own limit (timeout, memory): a result, not an error.
+			return result{failed: fmt.Sprintf("GET /hello answered %d after %s; %s", rec.Code, took.Round(time.Millisecond), why(logs.String()))}, nil
 		}
 		inv, ok := s.LastCost("HelloFunction")
 		if !ok {
