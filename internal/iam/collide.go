@@ -9,8 +9,9 @@ import (
 	"strconv"
 )
 
-// Collide makes the next PutItem of function (its role session name) meet an
-// item already stored under the same key, as if another writer had put it a
+// Collide makes the next PutItem of function (its role session name), or the
+// first Put of its next TransactWriteItems, meet an item already stored under
+// the same key, as if another writer had put it a
 // moment before: the proxy first puts a copy of the item, with the attribute
 // marker set to "stored-first", then forwards the function's PutItem. A
 // conditional write (attribute_not_exists) then fails; an unconditional one
@@ -26,7 +27,7 @@ func (p *Proxy) Collide(function, marker string) {
 
 // collide puts the copy for an armed collision, once.
 func (p *Proxy) collide(akid string, req Request, out *http.Request) error {
-	if req.Operation != "PutItem" {
+	if req.Operation != "PutItem" && req.Operation != "TransactWriteItems" {
 		return nil
 	}
 	p.mu.Lock()
@@ -43,8 +44,31 @@ func (p *Proxy) collide(akid string, req Request, out *http.Request) error {
 		TableName string
 		Item      map[string]json.RawMessage
 	}
-	if err := json.Unmarshal(req.Body, &in); err != nil || in.Item == nil {
-		return fmt.Errorf("collide: reading the PutItem: %v", err)
+	if req.Operation == "PutItem" {
+		if err := json.Unmarshal(req.Body, &in); err != nil {
+			return fmt.Errorf("collide: reading the PutItem: %w", err)
+		}
+	} else {
+		var tx struct {
+			TransactItems []struct {
+				Put *struct {
+					TableName string
+					Item      map[string]json.RawMessage
+				}
+			}
+		}
+		if err := json.Unmarshal(req.Body, &tx); err != nil {
+			return fmt.Errorf("collide: reading the TransactWriteItems: %w", err)
+		}
+		for _, t := range tx.TransactItems {
+			if t.Put != nil {
+				in.TableName, in.Item = t.Put.TableName, t.Put.Item
+				break
+			}
+		}
+	}
+	if in.Item == nil {
+		return fmt.Errorf("collide: the %s of %s puts no item", req.Operation, fn)
 	}
 	in.Item[marker] = json.RawMessage(`{"S":"stored-first"}`)
 	body, _ := json.Marshal(in)
@@ -53,6 +77,7 @@ func (p *Proxy) collide(akid string, req Request, out *http.Request) error {
 	first.Host, first.RequestURI = p.backend.Host, ""
 	first.Body, first.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	first.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	first.Header.Set("X-Amz-Target", targetPrefix+"PutItem")
 	resp, err := p.rp.Transport.RoundTrip(first)
 	if err != nil {
 		return fmt.Errorf("collide: putting the first copy: %w", err)
@@ -62,6 +87,6 @@ func (p *Proxy) collide(akid string, req Request, out *http.Request) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("collide: putting the first copy: %s %s", resp.Status, b)
 	}
-	p.logf("IAM proxy: an item with the key of this PutItem of %s was stored just before it (collide)", fn)
+	p.logf("IAM proxy: an item with the key of this %s of %s was stored just before it (collide)", req.Operation, fn)
 	return nil
 }
