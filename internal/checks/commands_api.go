@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -136,8 +137,21 @@ func runJSON(ts *testscript.TestScript, st *state, in input) {
 	}
 	switch matched := re.MatchString(s); {
 	case in.neg && matched:
-		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it not to match %s", what, key, clip(s), re)
 	case !in.neg && !matched:
-		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, s, re)
+		st.fail(ts, "%s with %q: %s; expected it to match %s", what, key, clip(s), re)
 	}
+}
+
+// clip shortens a value for a message's first line: a long list would push
+// what was expected, and the hint, out of sight. The script's log has it whole.
+func clip(s string) string {
+	n := 160
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("… (%d bytes)", len(s))
 }
