@@ -130,8 +130,8 @@ func run(sizes []int, n int) error {
 func why(logs string) string {
 	lines := strings.Split(strings.TrimSpace(logs), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := lines[i]; strings.Contains(l, "Task timed out") || strings.Contains(l, "Error") || strings.Contains(l, "Status: ") {
-			return strings.TrimSpace(l)
+		if l := strings.ToLower(lines[i]); strings.Contains(l, "timed out") || strings.Contains(l, "error") || strings.Contains(l, "deadline") {
+			return strings.TrimSpace(lines[i])
 		}
 	}
 	return "the function logs say nothing more"
