@@ -62,6 +62,7 @@ func registry() []*command {
 		dynamodbCommands,
 		iamCommands,
 		faultCommands,
+		loadCommands,
 	)
 }
 
@@ -192,7 +193,8 @@ type state struct {
 	deployedAt time.Time // when deploy began: the earliest time the app can store
 	fault      *injected // the last fault command
 
-	lastFail *apigw.Failure // why the gateway answered the last request with an error of its own
+	load     []*httptest.ResponseRecorder // the answers of the last load (status asserts over them)
+	lastFail *apigw.Failure               // why the gateway answered the last request with an error of its own
 }
 
 // injected is a fault a script made DynamoDB answer.

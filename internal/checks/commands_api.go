@@ -69,11 +69,14 @@ func runRequest(ts *testscript.TestScript, st *state, in input) {
 	req.RemoteAddr = "127.0.0.1:50000"
 	rec := httptest.NewRecorder()
 	s.API.ServeHTTP(rec, req)
-	st.lastResp, st.lastCall, st.lastFail = rec, method+" "+in.args[1], why
+	st.lastResp, st.lastCall, st.lastFail, st.load = rec, method+" "+in.args[1], why, nil
 	fmt.Fprintf(ts.Stdout(), "%d %s\n", rec.Code, shown(rec.Body.String()))
 }
 
 func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder {
+	if st.lastResp == nil && st.load != nil {
+		usageError(ts, "after load, status asserts over all the answers; send one request to check a header or the body")
+	}
 	if st.lastResp == nil {
 		usageError(ts, "no request yet: use request METHOD PATH first")
 	}
@@ -82,6 +85,10 @@ func (st *state) response(ts *testscript.TestScript) *httptest.ResponseRecorder 
 
 // status CODE: the last response's HTTP status is CODE. With !, it is another.
 func runStatus(ts *testscript.TestScript, st *state, in input) {
+	if st.load != nil {
+		loadStatus(ts, st, in)
+		return
+	}
 	r := st.response(ts)
 	same := strconv.Itoa(r.Code) == in.args[0]
 	if st.fault.delivered(st) && r.Code < 300 && same == in.neg {

@@ -130,7 +130,7 @@ func runInvoke(ts *testscript.TestScript, st *state, in input) {
 	if err != nil {
 		st.fail(ts, "invoking %s: %v", name, err)
 	}
-	st.lastInvok, st.lastResp = r.Payload, nil
+	st.lastInvok, st.lastResp, st.load = r.Payload, nil, nil
 	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(r.Payload)))
 	switch failed := r.FunctionError != ""; {
 	case in.neg && !failed:

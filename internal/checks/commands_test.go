@@ -57,6 +57,13 @@ var negationCases = []struct {
 	{name: "reuses-connections", setup: "request GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200\nrequest GET /access\nstatus 200", assert: "reuses-connections AccessFunction", want: "warm invocations; expected a new connection in each"},
 	{name: "cloudwatch", assert: "cloudwatch AccessFunction", want: "of AccessFunction can write its logs to CloudWatch Logs; expected it to lack"},
 	{name: "allowed", setup: "request GET /access\nstatus 200", assert: "allowed AccessFunction dynamodb:Scan", want: "allowed every dynamodb:Scan of AccessFunction (on arn:aws:dynamodb:"},
+	{name: "load", assert: "load 3 GET /access -c 2"},
+	{name: "cost", setup: "request GET /access\nstatus 200", assert: "cost AccessFunction -max-items 1000 -max-read-units 1000", want: "stayed within -max-items 1000 -max-read-units 1000"},
+	{name: "seed-bulk", assert: "seed-bulk Table 3 item.json", files: "-- item.json --\n{\"dt\":\"bulk-{i}\"}\n"},
+	{name: "items", setup: "request GET /access\nstatus 200", assert: "items Table '\"dt\"'", want: `has an item matching "dt"`},
+	{name: "walk", assert: "walk /access Items next 1", want: "returned 1 elements of Items, each exactly once"},
+	{name: "calls", setup: "request GET /access\nstatus 200", assert: "calls AccessFunction dynamodb:Scan", want: "called dynamodb:Scan 1 time(s)"},
+	{name: "collide", assert: "collide AccessFunction"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 

@@ -23,6 +23,7 @@ func TestFixtureApps(t *testing.T) {
 		{script: "access-log", app: "access-log"},
 		{script: "iam-bypass", app: "iam-bypass"},
 		{script: "missing-env", app: "access-log"},
+		{script: "load", app: "access-log"},
 		{script: "access-denied", app: "access-log", old: "                - dynamodb:Scan\n"},
 		{script: "policy-template", app: "access-log",
 			old: "        - Statement:\n            - Effect: Allow\n              Action:\n                - dynamodb:PutItem\n                - dynamodb:Scan\n              Resource: !GetAtt Table.Arn\n",

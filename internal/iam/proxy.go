@@ -57,6 +57,11 @@ type Proxy struct {
 	faults    map[string]*fault
 	fnLogs    map[string]func(string)
 	traffic   map[string]Traffic
+
+	meter meter // the cost of the calls, by access key (meter.go)
+
+	collideMu  sync.Mutex
+	collisions map[string]string // armed by Collide: marker attribute by function
 }
 
 // NewProxy returns a proxy to backend (http://127.0.0.1:PORT) that builds ARNs with
@@ -212,7 +217,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if forwardAs != "" {
 		out.Header.Set("Authorization", strings.Replace(auth, "Credential="+akid+"/", "Credential="+forwardAs+"/", 1))
 	}
-	p.rp.ServeHTTP(w, out)
+	p.forwardMetered(w, out, akid, req)
 }
 
 // authorize decides req's checks in order, records them, and stops at the first one

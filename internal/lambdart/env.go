@@ -82,6 +82,8 @@ type env struct {
 	sink   *logBuf     // where the function's output goes; nil: straight to Config.Logs
 	memMB  int         // peak resident memory seen, in MB
 	oom    bool        // killed for using more than MemorySize
+
+	vars map[string]string // this environment's own variables (Config.Meter), fixed at start
 }
 
 type outcome int
@@ -116,6 +118,9 @@ func (f *Function) startEnv(sink *logBuf) (*env, error) {
 		stop:       make(chan struct{}),
 		sink:       sink,
 	}
+	if f.cfg.Meter != nil {
+		e.vars = f.cfg.Meter.Vars()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+apiPrefix+"/invocation/next", e.handleNext)
 	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/response", e.handleAnswer(false))
@@ -127,7 +132,7 @@ func (f *Function) startEnv(sink *logBuf) (*env, error) {
 
 	cmd := exec.Command(f.abs)
 	cmd.Dir = filepath.Dir(f.abs)
-	cmd.Env = f.environ(ln.Addr().String())
+	cmd.Env = f.environ(ln.Addr().String(), e.vars)
 	cmd.Stdout, cmd.Stderr = pw, pw // one stream, as Lambda merges them
 	proc.Isolate(cmd)
 	e.cmd = cmd
@@ -157,7 +162,7 @@ func (f *Function) startEnv(sink *logBuf) (*env, error) {
 // environ is the process environment: what Lambda sets, plus Config.Env.
 // Nothing leaks from the host. Keys Lambda reserves win over Config.Env, as in
 // AWS where they cannot be overridden (credentials come from Config.Env).
-func (f *Function) environ(apiAddr string) []string {
+func (f *Function) environ(apiAddr string, own map[string]string) []string {
 	root := filepath.Dir(f.abs)
 	vars := map[string]string{
 		"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
@@ -165,6 +170,7 @@ func (f *Function) environ(apiAddr string) []string {
 		"TZ":   ":UTC",
 	}
 	maps.Copy(vars, f.cfg.Env)
+	maps.Copy(vars, own)
 	maps.Copy(vars, map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        f.cfg.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",

@@ -36,6 +36,9 @@ type Config struct {
 	Env            map[string]string // Environment.Variables (resolved), credentials, AWS_ENDPOINT_URL_DYNAMODB
 	Logs           io.Writer         // CloudWatch-like log lines; nil means io.Discard
 	MaxConcurrency int               // execution environments at most (default 4)
+	// Meter, when set, gives each execution environment variables of its own
+	// and writes a line after each invocation's REPORT line (meter.go).
+	Meter Meter
 }
 
 // Result is what a synchronous invoke returns.
@@ -127,6 +130,9 @@ func (f *Function) InFlight() int {
 // error is for the caller's own problems: ctx ended or the function was closed.
 // When ctx ends during an invocation the environment is discarded.
 func (f *Function) Invoke(ctx context.Context, payload []byte) (*Result, error) {
+	if len(payload) > maxRequest {
+		return nil, &RequestTooLargeError{Function: f.cfg.Name, Size: len(payload)}
+	}
 	if err := f.enter(); err != nil {
 		return nil, err
 	}
@@ -145,6 +151,9 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) (*Result, error) 
 	inv := &invocation{id: newRequestID(), payload: payload, done: make(chan struct{})}
 	b := &logBuf{}
 	r := &report{inv: inv}
+	if e != nil {
+		r.vars = e.vars
+	}
 	if e == nil {
 		if e, err = f.coldStart(ctx, b, r); err != nil || e == nil {
 			if err != nil {
@@ -232,6 +241,7 @@ func (f *Function) coldStart(ctx context.Context, b *logBuf, r *report) (*env, e
 			break
 		}
 		r.initDur = time.Since(t0)
+		r.vars = e.vars
 		e.flush() // output printed during init comes before START
 		return e, nil
 	case ie := <-e.initErr:
@@ -290,6 +300,7 @@ type report struct {
 	duration time.Duration
 	initDur  time.Duration
 	memMB    int
+	vars     map[string]string // the environment's own variables (Config.Meter)
 }
 
 func (r *report) fail(errType, msg string) {
@@ -315,6 +326,9 @@ func (f *Function) finish(b *logBuf, r *report) *Result {
 		line += "\tStatus: error\tError Type: " + r.errType
 	}
 	b.add("%s", line)
+	if f.cfg.Meter != nil && r.vars != nil {
+		b.add("%s", f.cfg.Meter.Line(id, r.vars))
+	}
 	if r.timedOut {
 		b.add("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), id, f.cfg.Timeout.Seconds())
 	}

@@ -78,6 +78,8 @@ type Stack struct {
 	builds   int                        // names each swap's build directory
 	stopped  bool
 
+	costs costs // meter.go
+
 	ownBackend bool
 	ownBuild   string
 	noRestart  func() // unregisters the tables' re-creation
@@ -207,7 +209,12 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		for _, name := range opts.Unset[fn.ID] {
 			delete(vars, name)
 		}
+		var m lambdart.Meter
+		if role, ok := s.Roles[fn.ID]; ok && s.IAM != nil {
+			m = meter{s: s, fnID: fn.ID, id: iam.Identity{Role: role, Function: env.Refs[fn.ID]}}
+		}
 		cfg := lambdart.Config{
+			Meter:     m,
 			Name:      env.Refs[fn.ID],
 			Bootstrap: bin,
 			Handler:   fn.Handler,
