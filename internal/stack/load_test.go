@@ -40,7 +40,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !strings.HasPrefix(err.Error(), filepath.Join(dir, TemplateFile)+": ") || !strings.Contains(err.Error(), tt.want) {
+			if !strings.HasPrefix(err.Error(), filepath.Join(dir, TemplateFile)+":") || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want %s: ... %s", err, filepath.Join(dir, TemplateFile), tt.want)
 			}
 			if strings.Count(err.Error(), dir) != 1 {
