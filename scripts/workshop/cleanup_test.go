@@ -25,7 +25,7 @@ func startMoto(t *testing.T) {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("WORKSHOP_STRICT") == "1" {
+		if strictTools(os.Getenv) {
 			t.Fatalf("moto_server is needed (pip install 'moto[server]'): %v", err)
 		}
 		t.Skip("skipped: moto_server is not installed (pip install 'moto[server]')")

@@ -38,6 +38,8 @@ commands:
                                       run the step's app locally (API on 127.0.0.1);
                                       -no-iam: do not enforce the execution role on DynamoDB
   check STEP [-solution]              run the step's checks and explain each failure
+  check STEP -stack NAME [-region R]  check the stack you deployed: outputs, its URL, its table,
+                                      its role against template.yaml (AWS credentials)
   status                              show every step: untouched, in progress or done
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
@@ -64,7 +66,11 @@ func main() {
 	case "run":
 		err = run(os.Args[2:])
 	case "check":
-		err = check(os.Args[2:])
+		if usesStack(os.Args[2:]) {
+			err = checkRemote(os.Args[2:])
+		} else {
+			err = check(os.Args[2:])
+		}
 	case "status":
 		err = status()
 	case "rehash":
