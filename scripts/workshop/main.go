@@ -44,8 +44,9 @@ commands:
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
                                       WORKSHOP_PARTICIPANT overrides it
-  doctor [-json]                      check this machine: Go, modules, port 3000, disk, cfn-lint,
-                                      Java and DynamoDB Local, SAM CLI, AWS configuration
+  doctor [-json] [-step NN]           check this machine: Go, modules, port 3000, disk, cfn-lint,
+                                      Java and DynamoDB Local, SAM CLI, AWS configuration, and what
+                                      the local stack refuses in the step at hand (last edited)
   cleanup -prefix NAME [-yes] [-region R]
                                       delete the AWS stacks of a participant (NAME-dva-NN, or
                                       Prefix=NAME) and their functions' log groups, after asking
