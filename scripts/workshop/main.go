@@ -40,7 +40,7 @@ commands:
   check STEP [-solution]              run the step's checks and explain each failure
   check STEP -stack NAME [-region R]  check the stack you deployed: outputs, its URL, its table,
                                       its role against template.yaml (AWS credentials)
-  status                              show every step: untouched, in progress or done
+  status [-json]                      show every step: untouched, in progress or done
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
                                       WORKSHOP_PARTICIPANT overrides it
@@ -73,7 +73,7 @@ func main() {
 			err = check(os.Args[2:])
 		}
 	case "status":
-		err = status()
+		err = status(os.Args[2:])
 	case "rehash":
 		err = rehash()
 	case "name":
@@ -312,39 +312,6 @@ func manifest() (string, *checks.Manifest, error) {
 	}
 	m, err := checks.LoadManifest(root)
 	return root, m, err
-}
-
-func status() error {
-	root, m, err := manifest()
-	if err != nil {
-		return err
-	}
-	for _, s := range m.Steps {
-		t, err := checks.Resolve(filepath.Join(root, "steps", s.Slug))
-		if err != nil {
-			return err
-		}
-		if t.Mode == checks.Verify {
-			fmt.Printf("%-24s untouched   %s\n", s.Slug, s.Title)
-			continue
-		}
-		results, err := t.Check(nil, time.Now().Add(10*time.Minute))
-		if err != nil {
-			return err
-		}
-		var failing []string
-		for _, r := range results {
-			if r.Failed {
-				failing = append(failing, r.Name)
-			}
-		}
-		if len(failing) == 0 {
-			fmt.Printf("%-24s done        %s\n", s.Slug, s.Title)
-		} else {
-			fmt.Printf("%-24s in progress failing: %s (details: go run ./scripts/workshop check %s)\n", s.Slug, strings.Join(failing, ", "), s.Number())
-		}
-	}
-	return nil
 }
 
 func rehash() error {
