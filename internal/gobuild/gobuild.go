@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
@@ -79,7 +80,7 @@ func buildHost(ctx context.Context, dir, outDir, cacheDir string) (string, error
 		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 	}
 	cached := filepath.Join(cacheDir, key)
-	out, err := filepath.Abs(filepath.Join(outDir, "bootstrap"))
+	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", runtime.GOOS)))
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", dir, err)
 	}
@@ -289,7 +290,7 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 	if !filepath.IsAbs(dir) {
 		return "", fmt.Errorf("build %s: the function directory must be an absolute path", dir)
 	}
-	out, err := filepath.Abs(filepath.Join(outDir, "bootstrap"))
+	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", goos)))
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", dir, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 func TestGOARCH(t *testing.T) {
@@ -91,6 +93,9 @@ func hostArch() string {
 	return map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
 }
 
+// hostExe is a host build's file name: bootstrap.exe on Windows.
+var hostExe = proc.ExeName("bootstrap", runtime.GOOS)
+
 // BuildHost keeps builds in a cache by content, starting here from an empty
 // one: the first build fills it (miss), the next is linked from it without
 // running go (hit).
@@ -115,8 +120,8 @@ func TestBuildHostCache(t *testing.T) {
 		if err != nil {
 			t.Fatalf("buildHost: %v", err)
 		}
-		if bin != filepath.Join(out, "bootstrap") {
-			t.Errorf("buildHost returned %s, want <outDir>/bootstrap", bin)
+		if bin != filepath.Join(out, hostExe) {
+			t.Errorf("buildHost returned %s, want <outDir>/%s", bin, hostExe)
 		}
 		if runtime.GOOS == "linux" {
 			if err := CheckELF(bin, hostArch()); err != nil {
@@ -142,8 +147,8 @@ func TestBuildHostCache(t *testing.T) {
 		if err != nil {
 			t.Fatalf("buildHost with a cached build and a go that cannot build: %v", err)
 		}
-		if bin != filepath.Join(out, "bootstrap") || !sameContent(t, bin, cached) {
-			t.Errorf("buildHost returned %s, want <outDir>/bootstrap holding the cached build", bin)
+		if bin != filepath.Join(out, hostExe) || !sameContent(t, bin, cached) {
+			t.Errorf("buildHost returned %s, want <outDir>/%s holding the cached build", bin, hostExe)
 		}
 		if info, err := os.Stat(cached); err != nil || time.Since(info.ModTime()) > time.Hour {
 			t.Errorf("the cached build used now was not marked as used (stat: %v)", err)

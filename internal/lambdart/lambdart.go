@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 // Config describes one function, as its template and the caller resolved it.
@@ -88,8 +90,8 @@ func Start(cfg Config) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambda function %s: bootstrap not found (build the function first): %w", cfg.Name, err)
 	}
-	if !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
-		return nil, fmt.Errorf("lambda function %s: %s is not an executable file; build it with `go build -o bootstrap`", cfg.Name, abs)
+	if !proc.Executable(abs, st.Mode()) {
+		return nil, fmt.Errorf("lambda function %s: %s is not an executable file; build it with `go build -o %s`", cfg.Name, abs, proc.ExeName("bootstrap", runtime.GOOS))
 	}
 	cfg.MemoryMB = cmp.Or(max(cfg.MemoryMB, 0), 128)
 	cfg.Timeout = cmp.Or(max(cfg.Timeout, 0), 3*time.Second)

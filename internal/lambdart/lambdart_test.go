@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 // bootstrap is testdata/fn built for this machine.
@@ -30,7 +32,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bootstrap = filepath.Join(dir, "bootstrap")
+	bootstrap = filepath.Join(dir, proc.ExeName("bootstrap", runtime.GOOS))
 	out, err := exec.Command("go", "build", "-o", bootstrap, "./testdata/fn").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building testdata/fn: %v\n%s", err, out)

@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"io/fs"
 	"os/exec"
 	"syscall"
 )
@@ -23,3 +24,6 @@ func Kill(cmd *exec.Cmd) {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Process.Kill()
 }
+
+// executable: an execute permission bit is set.
+func executable(_ string, mode fs.FileMode) bool { return mode.Perm()&0o111 != 0 }

@@ -1,7 +1,10 @@
 package proc
 
 import (
+	"io/fs"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -13,3 +16,9 @@ func Isolate(cmd *exec.Cmd) {
 
 // Kill kills the child.
 func Kill(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
+
+// executable: Windows has no execute bits (Go reports 0666 or 0444); it runs
+// a file by its extension.
+func executable(name string, _ fs.FileMode) bool {
+	return strings.EqualFold(filepath.Ext(name), ".exe")
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
@@ -73,6 +74,7 @@ const (
 func doctor(args []string) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the verdicts as JSON")
+	step := fs.String("step", "", "the step whose template to review (default: the last one you changed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +98,16 @@ func doctor(args []string) error {
 		show = func(v Verdict) { fmt.Println(v.line()) }
 	}
 	vs := diagnose(ctx, root, mod, realProbes(), show)
+	if m, err := checks.LoadManifest(root); err == nil {
+		if t, err := stepAtHand(root, m, *step); err == nil {
+			vs = append(vs, checkStepSupport(t))
+		} else {
+			vs = append(vs, Verdict{Item: "step template", Status: statusWarn, Detail: err.Error()})
+		}
+		if show != nil {
+			show(vs[len(vs)-1])
+		}
+	}
 	missing := summary(vs)
 	if *asJSON {
 		out, _ := json.MarshalIndent(map[string]any{"verdicts": vs, "ready": missing == 0}, "", "  ")

@@ -50,12 +50,15 @@ commands:
   reset STEP [-yes]                   restore the step's starter files (yours are kept in
                                       steps/STEP/.backup-TIME/)
   hint STEP [LEVEL]                   hints in levels: 1 the concept, 2 where, 3 the code
-  status                              show every step: untouched, in progress or done
+  check STEP -stack NAME [-region R]  check the stack you deployed: outputs, its URL, its table,
+                                      its role against template.yaml (AWS credentials)
+  status [-json]                      show every step: untouched, in progress or done
   name [NAME]                         show or set your participant name (Prefix=NAME, stacks
                                       NAME-dva-NN) and write each step's samconfig.toml;
                                       WORKSHOP_PARTICIPANT overrides it
-  doctor [-json]                      check this machine: Go, modules, port 3000, disk, cfn-lint,
-                                      Java and DynamoDB Local, SAM CLI, AWS configuration
+  doctor [-json] [-step NN]           check this machine: Go, modules, port 3000, disk, cfn-lint,
+                                      Java and DynamoDB Local, SAM CLI, AWS configuration, and what
+                                      the local stack refuses in the step at hand (last edited)
   cleanup -prefix NAME [-yes] [-region R]
                                       delete the AWS stacks of a participant (NAME-dva-NN, or
                                       Prefix=NAME) and their functions' log groups, after asking
@@ -95,12 +98,12 @@ func dispatch(args []string, w io.Writer) error {
 	case "watch":
 		return watch(args[1:])
 	case "check":
+		if usesStack(args[1:]) {
+			return checkRemote(args[1:])
+		}
 		return check(args[1:], w)
 	case "status":
-		if len(args) > 1 {
-			return fmt.Errorf("status takes no argument (it shows every step), got %s", strings.Join(args[1:], " "))
-		}
-		return status(w)
+		return status(args[1:], w)
 	case "rehash":
 		if len(args) > 1 {
 			return fmt.Errorf("rehash takes no argument (it records every starter), got %s", strings.Join(args[1:], " "))
@@ -347,51 +350,6 @@ func manifest() (string, *checks.Manifest, error) {
 	}
 	m, err := checks.LoadManifest(root)
 	return root, m, err
-}
-
-func status(w io.Writer) error {
-	root, m, err := manifest()
-	if err != nil {
-		return err
-	}
-	for _, s := range m.Steps {
-		t, err := checks.Resolve(filepath.Join(root, "steps", s.Slug))
-		if err != nil {
-			return err
-		}
-		if t.Mode == checks.Verify {
-			fmt.Fprintf(w, "%-24s untouched   %s\n", s.Slug, s.Title)
-			continue
-		}
-		results, err := t.Check(nil, time.Now().Add(10*time.Minute))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, stepStatus(s, results))
-	}
-	return nil
-}
-
-// stepStatus is a started step's line: done only when every check ran and
-// passed; a skipped check proved nothing, so it is named, never counted done.
-func stepStatus(s checks.Step, results []checks.Result) string {
-	var failing []string
-	for _, r := range results {
-		if r.Failed {
-			failing = append(failing, r.Name)
-		}
-	}
-	skipped := checks.Skipped(results)
-	details := fmt.Sprintf("(details: go run ./scripts/workshop check %s)", s.Number())
-	switch {
-	case len(failing) > 0 && len(skipped) > 0:
-		return fmt.Sprintf("%-24s in progress failing: %s; skipped: %s %s", s.Slug, strings.Join(failing, ", "), strings.Join(skipped, ", "), details)
-	case len(failing) > 0:
-		return fmt.Sprintf("%-24s in progress failing: %s %s", s.Slug, strings.Join(failing, ", "), details)
-	case len(skipped) > 0:
-		return fmt.Sprintf("%-24s unchecked   the others pass, but skipped: %s (a tool is missing) %s", s.Slug, strings.Join(skipped, ", "), details)
-	}
-	return fmt.Sprintf("%-24s done        %s", s.Slug, s.Title)
 }
 
 func rehash(w io.Writer) error {
