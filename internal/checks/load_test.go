@@ -22,7 +22,7 @@ func TestLoadCommandsCatchMistakes(t *testing.T) {
 	}{
 		{"status-over-load", "load 3 GET /access -c 3\n! status 200\n", "load 3 GET /access (3 at a time): all 3 answered 200; expected at least one other status", false},
 		{"status-one-differs", "load 3 GET /access\nstatus 500\n", "3 answered 200 OK; expected every one to answer 500", false},
-		{"json-after-load", "load 2 GET /access\njson Count .\n", "usage error: no request yet", true},
+		{"json-after-load", "load 2 GET /access\njson -number Count 1\n", "usage error: no request yet", true},
 		{"load-flag", "load 3 GET /access -x 2\n", "usage error: load: after PATH, only -c CONCURRENCY", true},
 		{"cost-over", "request GET /access\ncost AccessFunction -max-items 0\n", "cost 1 items read (at most 0 expected)", false},
 		{"cost-before-invoke", "cost AccessFunction -max-items 1\n", "usage error: cost: AccessFunction has not been invoked yet", true},
