@@ -13,18 +13,9 @@ import (
 // its first line (at most 300 characters) naming the file, the resource and
 // the fix, and no line of the report longer than 1,000 characters.
 func TestMessagesNameTheCause(t *testing.T) {
-	root, m := repoManifest(t)
-	type change struct{ file, old, new string }
 	const handlerStart = "body, err := json.Marshal("
 	refTable := []string{"template.yaml:", "resource FunctionRole", "Resource: !Ref Table", "the table's name", "not its ARN", "Resource: !GetAtt Table.Arn"}
-	tests := []struct {
-		name, step string
-		changes    []change
-		check      string
-		first      []string // in the message's first line
-		want       []string // anywhere in the message
-		not        []string // nowhere in the message: a hint that would be wrong here
-	}{
+	tests := []mistake{
 		// 1. A 502 says why API Gateway answered it.
 		{name: "malformed proxy response", step: "01", check: "hello",
 			changes: []change{{"main.go", "StatusCode: http.StatusOK,", "StatusCode: http.StatusOK - 200,"}},
@@ -103,59 +94,7 @@ func TestMessagesNameTheCause(t *testing.T) {
 			want:    []string{"DeletionPolicy and UpdateReplacePolicy may differ"},
 			not:     []string{"no DeletionPolicy"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
-			t.Parallel()
-			step, err := m.Find(tt.step)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
-			for _, c := range tt.changes {
-				edit(t, filepath.Join(dir, c.file), c.old, c.new)
-			}
-			target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
-			results, err := target.Check([]string{tt.check}, time.Now().Add(5*time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := results[0]
-			if r.Skipped {
-				t.Skipf("a tool is missing: %s", r.Message)
-			}
-			if !r.Failed || r.Broken {
-				t.Fatalf("check %s passed (or is itself broken); it should catch: %s\n%s\n%s", tt.check, tt.name, r.Message, r.Log)
-			}
-			first, _, _ := strings.Cut(r.Message, "\n")
-			if len(first) > 300 {
-				t.Errorf("the first line has %d characters, more than 300:\n%s", len(first), first)
-			}
-			for _, w := range tt.first {
-				if !strings.Contains(first, w) {
-					t.Errorf("the first line of check %s lacks %q:\n%s", tt.check, w, first)
-				}
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.Message, w) {
-					t.Errorf("the message of check %s lacks %q:\n%s", tt.check, w, r.Message)
-				}
-			}
-			for _, w := range tt.not {
-				if strings.Contains(r.Message, w) {
-					t.Errorf("the message of check %s says %q, which is wrong here:\n%s", tt.check, w, r.Message)
-				}
-			}
-			for _, l := range strings.Split(r.Message, "\n") {
-				if len(l) > 1000 {
-					t.Errorf("a line of the message has %d characters, more than 1,000: %.200s…", len(l), l)
-				}
-			}
-			if strings.Contains(r.Message, root) {
-				t.Errorf("the message shows an absolute path, not one relative to the repository:\n%s", r.Message)
-			}
-			t.Logf("%s: %s", tt.check, first)
-		})
-	}
+	runMistakes(t, tests)
 }
 
 // TestWrongStep05PrintsNoLongLine answers step 05 with a lowercase count
