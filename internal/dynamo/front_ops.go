@@ -53,13 +53,7 @@ func (h *embeddedHandler) putItem(in obj) (obj, *apiError) {
 	if itemSize(item) > maxItemSize {
 		return nil, invalid("Item size has exceeded the maximum allowed size")
 	}
-	if err := legacy(in, [2]string{"Expected", "ConditionExpression"}); err != nil {
-		return nil, err
-	}
-	if err := onlyWith(in, "ConditionExpression is null", "ConditionExpression"); err != nil {
-		return nil, err
-	}
-	if err := checkRefs(in, "ConditionExpression"); err != nil {
+	if err := checkCondition(in); err != nil {
 		return nil, err
 	}
 	old := h.current(table, m, item)
@@ -140,13 +134,7 @@ func (h *embeddedHandler) deleteItem(in obj) (obj, *apiError) {
 	if err := checkReturnValues(in, "NONE", "ALL_OLD"); err != nil {
 		return nil, err
 	}
-	if err := legacy(in, [2]string{"Expected", "ConditionExpression"}); err != nil {
-		return nil, err
-	}
-	if err := onlyWith(in, "ConditionExpression is null", "ConditionExpression"); err != nil {
-		return nil, err
-	}
-	if err := checkRefs(in, "ConditionExpression"); err != nil {
+	if err := checkCondition(in); err != nil {
 		return nil, err
 	}
 	old := h.current(table, m, key)
@@ -882,4 +870,17 @@ func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
 		out["ConsumedCapacity"] = list
 	}
 	return out, nil
+}
+
+// checkCondition validates a write's condition as DynamoDB does: the legacy
+// Expected and ConditionExpression are not mixed, the expression's names and
+// values come only with it, and every one it defines is used.
+func checkCondition(in obj) *apiError {
+	if err := legacy(in, [2]string{"Expected", "ConditionExpression"}); err != nil {
+		return err
+	}
+	if err := onlyWith(in, "ConditionExpression is null", "ConditionExpression"); err != nil {
+		return err
+	}
+	return checkRefs(in, "ConditionExpression")
 }
