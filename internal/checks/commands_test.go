@@ -64,6 +64,7 @@ var negationCases = []struct {
 	{name: "walk", assert: "walk /access Items next 1", want: "returned 1 elements of Items, each exactly once"},
 	{name: "calls", setup: "request GET /access\nstatus 200", assert: "calls AccessFunction dynamodb:Scan", want: "called dynamodb:Scan 1 time(s)"},
 	{name: "collide", assert: "collide AccessFunction"},
+	{name: "gotest", assert: "gotest TestHandler 1"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 
@@ -192,6 +193,8 @@ func TestUsageErrors(t *testing.T) {
 		"table-key-type": {"table Table dt String", `usage error: table: TYPE is S, N or B`},
 		"fault-name":     {"fault AccessFunction Throttled", `usage error: fault: ERROR is one of InternalServerError, ProvisionedThroughputExceededException`},
 		"fault-count":    {"fault AccessFunction InternalServerError 0", `usage error: fault: N is how many calls get the error (at least 1), not "0"`},
+		"gotest-name":    {"gotest '^TestHandler$' 3", `usage error: gotest: TEST is the name of a test function (TestHandler), not "^TestHandler$"`},
+		"gotest-cases":   {"gotest TestHandler many", `usage error: gotest: MIN-CASES`},
 	}
 	scripts := map[string]string{}
 	for name, tt := range tests {
