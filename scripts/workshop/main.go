@@ -4,6 +4,7 @@
 //	go run ./scripts/workshop run 01 -solution  # the same step, solved
 //	go run ./scripts/workshop check 01          # the step's checks, explained
 //	go run ./scripts/workshop status            # every step: untouched, in progress or done
+//	go run ./scripts/workshop quiz 03           # the step's exam-style questions, scored
 //	go run ./scripts/workshop name alice        # your name in a shared account: Prefix and stacks
 //	go run ./scripts/workshop doctor            # is this machine ready for the workshop?
 //	go run ./scripts/workshop rehash            # maintainers: record the starters' hashes
@@ -50,6 +51,8 @@ commands:
   reset STEP [-yes]                   restore the step's starter files (yours are kept in
                                       steps/STEP/.backup-TIME/)
   hint STEP [LEVEL]                   hints in levels: 1 the concept, 2 where, 3 the code
+  quiz STEP                           the step's exam-style questions (DVA-C02), one at a time,
+                                      each answer explained, and your score
   check STEP -stack NAME [-region R]  check the stack you deployed: outputs, its URL, its table,
                                       its role against template.yaml (AWS credentials)
   status [-json]                      show every step: untouched, in progress or done
@@ -121,6 +124,8 @@ func dispatch(args []string, w io.Writer) error {
 		return hint(args[1:])
 	case "invoke":
 		return invoke(args[1:])
+	case "quiz":
+		return quizCmd(args[1:], os.Stdin, w)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(w, usage)
 		return nil
