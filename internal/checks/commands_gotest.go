@@ -99,7 +99,8 @@ func runGoTest(ts *testscript.TestScript, st *state, in input) {
 	}
 	switch {
 	case !ran && len(build) > 0 && runErr != nil:
-		st.fail(ts, "%s: go test does not compile this step's package: %s\n%s", file, firstCompileError(build), strings.Join(build, "\n"))
+		// The error may be in main.go as well as in the test: name the folder.
+		st.fail(ts, "%s: go test does not compile the step's Go files: %s\n%s", st.rel(st.target.Dir), firstCompileError(build), strings.Join(build, "\n"))
 	case !ran && runErr != nil:
 		st.fail(ts, "%s: go test -run %s failed before running it:\n%s", file, name, strings.TrimSpace(string(out)))
 	case !ran:

@@ -30,6 +30,10 @@ func TestUnitTestMistakesAreCaught(t *testing.T) {
 		{name: "the test does not compile", step: "08",
 			changes: []change{{"main_test.go", "a := &app{store: &store,", "a := &app{db: &store,"}},
 			check:   "unit-test",
-			first:   []string{"main_test.go: go test does not compile", "main_test.go:", "unknown field db"}},
+			first:   []string{"go test does not compile the step's Go files: ./main_test.go:", "unknown field db"}},
+		{name: "the handler does not compile", step: "08",
+			changes: []change{{"main.go", "p := page{Count: count, Day: day, AccessDatetime: items}", "p := page{Count: count, Day: day, AccessDatetime: item}"}},
+			check:   "unit-test",
+			first:   []string{"go test does not compile the step's Go files: ./main.go:", "item"}},
 	})
 }
