@@ -27,6 +27,8 @@ func TestLoadErrors(t *testing.T) {
 			func(err error) bool { var s *json.SyntaxError; return errors.As(err, &s) }},
 		{"bad YAML", "Resources:\n  A: [\n", "not valid YAML", nil},
 		{"no resources", "AWSTemplateFormatVersion: '2010-09-09'\n", "no Resources section", nil},
+		{"reserved environment variable", "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: ./\n      Handler: bootstrap\n      Runtime: provided.al2023\n      Environment:\n        Variables:\n          AWS_REGION: eu-west-1\n",
+			"resource Fn: environment variable AWS_REGION is reserved", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

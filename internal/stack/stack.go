@@ -353,27 +353,25 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 		key = NewAccessKey()
 		s.IAM.Register(key, iam.Identity{Role: role, Function: s.Env.Refs[fn.ID]})
 	}
-	vars := map[string]string{
-		"AWS_ACCESS_KEY_ID":         key,
-		"AWS_SECRET_ACCESS_KEY":     "workshop-local-secret",
-		"AWS_SESSION_TOKEN":         "workshop-local-session",
-		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-	}
-	raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables")
-	if !ok {
-		return vars, nil
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: resource %s: Environment Variables must be a mapping of NAME: value", s.App.Template.Where(fn.ID), fn.ID)
-	}
-	for k, v := range m {
-		str, err := s.Env.ResolveString(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: resource %s: environment variable %s: %w", s.App.Template.Where(fn.ID), fn.ID, k, err)
+	vars := map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+	if raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables"); ok {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: resource %s: Environment Variables must be a mapping of NAME: value", s.App.Template.Where(fn.ID), fn.ID)
 		}
-		vars[k] = str
+		for k, v := range m {
+			str, err := s.Env.ResolveString(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: resource %s: environment variable %s: %w", s.App.Template.Where(fn.ID), fn.ID, k, err)
+			}
+			vars[k] = str
+		}
 	}
+	// The role's credentials, which Lambda reserves (sam.Read refuses them
+	// in the template), come last.
+	vars["AWS_ACCESS_KEY_ID"] = key
+	vars["AWS_SECRET_ACCESS_KEY"] = "workshop-local-secret"
+	vars["AWS_SESSION_TOKEN"] = "workshop-local-session"
 	return vars, nil
 }
 
