@@ -202,7 +202,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, err
 		}
-		vars, err := s.functionEnv(fn, endpoint)
+		vars, err := s.functionEnv(fn, endpoint, logs)
 		if err != nil {
 			return nil, err
 		}
@@ -343,17 +343,20 @@ func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// endpointVar is the variable the AWS SDKs read DynamoDB's endpoint from.
+const endpointVar = "AWS_ENDPOINT_URL_DYNAMODB"
+
 // functionEnv is what the function's process sees besides what Lambda sets:
 // its Environment.Variables resolved, credentials, and the DynamoDB endpoint.
 // With IAM on, each function has its own access key, which the proxy maps to
 // the function's execution role, as STS credentials are in AWS.
-func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string, error) {
+func (s *Stack) functionEnv(fn sam.Function, endpoint string, logs io.Writer) (map[string]string, error) {
 	key := s.AccessKey
 	if role, ok := s.Roles[fn.ID]; ok && s.IAM != nil {
 		key = NewAccessKey()
 		s.IAM.Register(key, iam.Identity{Role: role, Function: s.Env.Refs[fn.ID]})
 	}
-	vars := map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+	vars := map[string]string{}
 	if raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables"); ok {
 		m, ok := raw.(map[string]any)
 		if !ok {
@@ -367,6 +370,12 @@ func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string
 			vars[k] = str
 		}
 	}
+	// The endpoint is the stack's whatever the template says: a template's
+	// own endpoint would let the function reach DynamoDB around the IAM proxy.
+	if v, ok := vars[endpointVar]; ok && v != endpoint {
+		fmt.Fprintf(logs, "%s: resource %s: Environment Variables sets %s=%s; in AWS the function would call that endpoint, here its DynamoDB calls go to the local stack (through the IAM proxy when it is on)\n", s.App.Template.Where(fn.ID), fn.ID, endpointVar, v)
+	}
+	vars[endpointVar] = endpoint
 	// The role's credentials, which Lambda reserves (sam.Read refuses them
 	// in the template), come last.
 	vars["AWS_ACCESS_KEY_ID"] = key
