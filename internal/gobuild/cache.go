@@ -15,8 +15,10 @@ import (
 )
 
 // CacheLimit bounds the build cache: a bootstrap is 10–20 MB and each edit of
-// a step makes a new one, so without a bound it fills a learner's disk.
-const CacheLimit = 200 * 1000 * 1000
+// a step makes a new one, so without a bound it fills a learner's disk. With
+// the small caches beside it (templates, verdicts: a few MB at most), the
+// workshop keeps at most 200 MB.
+const CacheLimit = 190 * 1000 * 1000
 
 // cache keeps builds by the key of their sources (sourceKey), one file per
 // key, shared by every copy of a step and every process: checks build the
