@@ -133,6 +133,11 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
 	}
+	var key string
+	if len(only) == 0 && t.Mode == Learner {
+		// Before the run: the verdict is for the files the checks read.
+		key, _ = t.VerdictKey()
+	}
 	dep := newDeployment()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
@@ -159,7 +164,11 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			return nil
 		},
 	})
-	return rec.wait(), nil
+	results := rec.wait()
+	if key != "" && (deadline.IsZero() || time.Now().Before(deadline)) {
+		saveVerdict(key, VerdictOf(results))
+	}
+	return results, nil
 }
 
 // scriptContext is the context of one script's calls: it ends when the

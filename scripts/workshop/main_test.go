@@ -74,6 +74,7 @@ func TestStepFlags(t *testing.T) {
 // TestStatusAndCheck: status says untouched, done, in progress, or that
 // skipped checks left the step unchecked (never done); check explains.
 func TestStatusAndCheck(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no verdicts kept yet
 	t.Chdir(fakeRepo(t))
 	var out bytes.Buffer
 	if err := dispatch([]string{"status"}, &out); err != nil {
