@@ -286,10 +286,14 @@ func (r *reloader) checkStep(ctx context.Context) {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
 		return
 	}
-	if t.Mode == checks.Verify {
+	untouched := t.Mode == checks.Verify
+	if untouched {
 		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
 	}
 	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
+	if untouched {
+		fmt.Fprintf(r.out, "not started: the failing checks wait for your work at the TODO(step %s) markers\n", t.Step.Number())
+	}
 	key := verdictKey(t.Dir, t.Step)
 	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
 	if err != nil {
