@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -186,6 +187,8 @@ type reloader struct {
 
 	checking sync.Mutex // one run of the checks at a time (the first runs at start)
 	legend   bool       // the progress line's legend was shown
+	// staleTemplate is len(stale) > 0, for the first check's goroutine.
+	staleTemplate atomic.Bool
 }
 
 func (r *reloader) changed(ctx context.Context, files []string) {
@@ -223,8 +226,10 @@ func (r *reloader) templateChanged(head string) {
 	case len(changes) == 0:
 		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
 		r.stale = nil
+		r.staleTemplate.Store(false)
 	default:
 		r.stale = changes
+		r.staleTemplate.Store(true)
 		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then %s\n", head, strings.Join(changes, ", "), r.again())
 		return
 	}
@@ -325,7 +330,7 @@ func (r *reloader) checkStep(ctx context.Context) {
 		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
 	} else if len(lines) > 0 {
 		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
-		if len(r.stale) > 0 {
+		if r.staleTemplate.Load() {
 			// The checks deploy the template afresh; the stack on the port does not.
 			fmt.Fprintf(r.out, "the app this command serves still runs the template it started with: to try yours with curl, Ctrl-C, then %s\n", r.again())
 		}
