@@ -85,7 +85,7 @@ func runSeed(ts *testscript.TestScript, st *state, in input) {
 	}
 	name := st.tableName(ts, id)
 	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
-		st.fail(ts, "seeding table %s: %v", name, err)
+		st.seedFailed(ts, id, name, err)
 	}
 }
 
@@ -110,8 +110,14 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 		items[i] = map[string]any{info.HashKey: fmt.Sprintf("seed-%06d", i+1), "pad": pad}
 	}
 	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
-		st.fail(ts, "seeding table %s: %v", name, err)
+		st.seedFailed(ts, id, name, err)
 	}
+}
+
+// seedFailed fails a check whose test items the table refused: most often its
+// key schema is not yet the one the step asks for, which is the learner's to fix.
+func (st *state) seedFailed(ts *testscript.TestScript, id, name string, err error) {
+	st.fail(ts, "table %s (resource %s) refused the check's test items, so its key schema is likely not yet the one this step asks for (template.yaml): %v", name, id, err)
 }
 
 // count ID N: the table of resource ID holds N items. With !, another number.
@@ -130,7 +136,7 @@ func runCount(ts *testscript.TestScript, st *state, in input) {
 	case !in.neg && !same:
 		var fewer string
 		if n, _ := strconv.Atoi(want); len(items) < n {
-			fewer = " A PutItem that fails stores nothing: check the error PutItem returns (log it and answer 500), and look for [local DynamoDB] lines in the logs."
+			fewer = " Fewer items: a PutItem whose key is already stored replaces that item, and one that fails stores nothing (check the error PutItem returns: log it and answer 500, and look for [local DynamoDB] lines in the logs)."
 		}
 		st.fail(ts, "table %s (resource %s) holds %d items; expected %s.%s%s", name, id, len(items), want, fewer, st.recentLogs())
 	}

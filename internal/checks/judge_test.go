@@ -305,3 +305,42 @@ func TestMissingTool(t *testing.T) {
 		t.Errorf("strict: want a failure, got %+v", r["sam"])
 	}
 }
+
+// TestScriptsFirst puts the checks the manifest names first in its order, the
+// others after them sorted, and refuses a name that has no script: a typo
+// there would silently put nothing first.
+func TestScriptsFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d"} {
+		if err := os.WriteFile(filepath.Join(dir, n+".txtar"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := map[string]struct {
+		first   []string
+		want    string
+		wantErr string
+	}{
+		"none":    {want: "a b c d"},
+		"two":     {first: []string{"d", "b"}, want: "d b a c"},
+		"missing": {first: []string{"e"}, wantErr: "puts the check e first, but it has no testdata/e.txtar"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			tgt := Target{ScriptsDir: dir, Step: Step{Slug: "01-x", First: tt.first}}
+			got, err := tgt.Scripts()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Scripts() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := strings.Join(got, " "); s != tt.want {
+				t.Errorf("Scripts() = %s, want %s", s, tt.want)
+			}
+		})
+	}
+}

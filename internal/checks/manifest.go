@@ -34,6 +34,10 @@ type Step struct {
 	// pass on the starter.
 	FailOnStarter map[string]string `json:"failOnStarter"`
 	Hints         []string          `json:"hints"` // where to start, shown while the step is in progress
+	// First names the checks that say what the step is about, in the order a
+	// learner should read their failures; the other checks follow, sorted.
+	// Reports show the first failure first, and watch shows only that one.
+	First []string `json:"first,omitempty"`
 }
 
 // Number is the step's number, "01".

@@ -104,7 +104,8 @@ func Resolve(dir string) (Target, error) {
 	return t, nil
 }
 
-// Scripts lists the step's check names, sorted.
+// Scripts lists the step's check names: those the manifest puts first, in
+// its order, then the others, sorted.
 func (t Target) Scripts() ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(t.scriptsDir(), "*.txtar"))
 	if err != nil {
@@ -115,6 +116,18 @@ func (t Target) Scripts() ([]string, error) {
 		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
 	}
 	sort.Strings(names)
+	for _, n := range t.Step.First {
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("%s: step %s puts the check %s first, but it has no testdata/%s.txtar", ManifestFile, t.Step.Slug, n, n)
+		}
+	}
+	rank := func(n string) int {
+		if i := slices.Index(t.Step.First, n); i >= 0 {
+			return i
+		}
+		return len(t.Step.First)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
 	return names, nil
 }
 

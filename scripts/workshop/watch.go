@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -185,6 +186,9 @@ type reloader struct {
 	check bool     // re-run the step's checks after each save
 
 	checking sync.Mutex // one run of the checks at a time (the first runs at start)
+	legend   bool       // the progress line's legend was shown
+	// staleTemplate is len(stale) > 0, for the first check's goroutine.
+	staleTemplate atomic.Bool
 }
 
 func (r *reloader) changed(ctx context.Context, files []string) {
@@ -222,8 +226,10 @@ func (r *reloader) templateChanged(head string) {
 	case len(changes) == 0:
 		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
 		r.stale = nil
+		r.staleTemplate.Store(false)
 	default:
 		r.stale = changes
+		r.staleTemplate.Store(true)
 		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then %s\n", head, strings.Join(changes, ", "), r.again())
 		return
 	}
@@ -285,10 +291,14 @@ func (r *reloader) checkStep(ctx context.Context) {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
 		return
 	}
-	if t.Mode == checks.Verify {
+	untouched := t.Mode == checks.Verify
+	if untouched {
 		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
 	}
 	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
+	if untouched {
+		fmt.Fprintf(r.out, "not started: the failing checks wait for your work at the TODO(step %s) markers\n", t.Step.Number())
+	}
 	key := verdictKey(t.Dir, t.Step)
 	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
 	if err != nil {
@@ -306,14 +316,33 @@ func (r *reloader) checkStep(ctx context.Context) {
 	lines := checks.Judge(t, results)
 	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
 		fmt.Fprintln(r.out, lines[i].Text)
+		// Only the first failure is shown: name the others, as a hint may
+		// point to them.
+		var others []string
+		for _, res := range results {
+			if res.Failed && !strings.HasPrefix(lines[i].Text, "✗ "+res.Name+"\n") {
+				others = append(others, res.Name)
+			}
+		}
+		if len(others) > 0 {
+			fmt.Fprintf(r.out, "also failing: %s (all the messages: go run ./scripts/workshop check %s)\n", strings.Join(others, ", "), t.Step.Number())
+		}
 		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
 	} else if len(lines) > 0 {
 		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
+		if r.staleTemplate.Load() {
+			// The checks deploy the template afresh; the stack on the port does not.
+			fmt.Fprintf(r.out, "the app this command serves still runs the template it started with: to try yours with curl, Ctrl-C, then %s\n", r.again())
+		}
 		if next := nextStep(t); next != "" {
 			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
 		}
 	}
 	fmt.Fprintln(r.out, progressLine(t))
+	if !r.legend {
+		r.legend = true
+		fmt.Fprintln(r.out, "  (✓ done, ✗ failing, … started, · not started, ? not checked yet)")
+	}
 }
 
 // nextStep is the number of the step after t's, "" after the last.
