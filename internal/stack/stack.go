@@ -49,6 +49,8 @@ type Options struct {
 	// Unset removes environment variables from functions (logical id ->
 	// names): a check can show what the code does when one is missing.
 	Unset map[string][]string
+
+	previous *Stack // set by Redeploy: the stack this one updates
 }
 
 // Stack is a running local deployment.
@@ -80,6 +82,7 @@ type Stack struct {
 
 	costs costs // meter.go
 
+	opts       Options // as deployed, for Redeploy
 	ownBackend bool
 	ownBuild   string
 	noRestart  func() // unregisters the tables' re-creation
@@ -146,7 +149,8 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		fmt.Fprintln(logs, "warning:", w)
 	}
 	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey,
-		dir: opts.Dir, dep: opts.Deployment, configs: map[string]lambdart.Config{}}
+		dir: opts.Dir, dep: opts.Deployment, configs: map[string]lambdart.Config{}, opts: opts}
+	s.opts.previous = nil
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -173,7 +177,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.DB, err = s.Backend.Client(ctx, s.AccessKey, env.Region); err != nil {
 		return nil, err
 	}
-	if err := s.createTables(ctx, logs, ""); err != nil {
+	if err := s.updateTables(ctx, logs, opts.previous, ""); err != nil {
 		return nil, err
 	}
 	// DynamoDB Local restarts empty when it dies under the stack: the tables
@@ -301,19 +305,26 @@ func (s *Stack) apis() ([]apigw.API, error) {
 // createTables creates the template's tables on the backend; note ends the
 // progress lines.
 func (s *Stack) createTables(ctx context.Context, logs io.Writer, note string) error {
+	return s.updateTables(ctx, logs, nil, note)
+}
+
+// tableProps is each table's resolved Properties by logical id, named as
+// CloudFormation names it.
+func (s *Stack) tableProps() (map[string]map[string]any, error) {
+	defs := map[string]map[string]any{}
 	for _, tbl := range s.App.Tables {
 		props, err := s.Env.Resolve(tbl.Properties)
 		if err != nil {
-			return fmt.Errorf("%s: resource %s: %w", s.App.Template.Where(tbl.ID), tbl.ID, err)
+			return nil, fmt.Errorf("%s: resource %s: %w", s.App.Template.Where(tbl.ID), tbl.ID, err)
 		}
 		pm, _ := props.(map[string]any)
-		pm["TableName"] = s.Env.Refs[tbl.ID]
-		fmt.Fprintf(logs, "creating table %s (%s) on %s DynamoDB%s\n", s.Env.Refs[tbl.ID], tbl.ID, s.Backend.Kind(), note)
-		if err := dynamo.CreateTable(ctx, s.DB, pm); err != nil {
-			return fmt.Errorf("resource %s: %w", tbl.ID, err)
+		if pm == nil {
+			pm = map[string]any{}
 		}
+		pm["TableName"] = s.Env.Refs[tbl.ID]
+		defs[tbl.ID] = pm
 	}
-	return nil
+	return defs, nil
 }
 
 // startIAM puts the IAM proxy between the functions and the backend, and
