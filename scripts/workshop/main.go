@@ -219,20 +219,24 @@ func run(name string, args []string) error {
 		return startError(ctx, err)
 	}
 
-	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
-	for _, r := range s.App.Routes {
-		fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
+	routes := func(s *stack.Stack) {
+		fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
+		for _, r := range s.App.Routes {
+			fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
+		}
+		if len(s.App.Routes) > 0 {
+			fmt.Printf("try:   curl -i http://%s%s\n", addr, s.App.Routes[0].Path)
+		} else {
+			fmt.Println("the template has no Api event yet, so every path answers 403 Missing Authentication Token")
+		}
+		for _, tbl := range s.App.Tables {
+			fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
+		}
 	}
-	if len(s.App.Routes) > 0 {
-		fmt.Printf("try:   curl -i http://%s%s\n", addr, s.App.Routes[0].Path)
-	} else {
-		fmt.Println("the template has no Api event yet, so every path answers 403 Missing Authentication Token")
-	}
-	for _, tbl := range s.App.Tables {
-		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
-	}
-	if err := watchStep(ctx, t, s, name == "watch"); err != nil {
+	routes(s)
+	l := newLive(s, os.Stdout, routes)
+	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	if err := watchStep(ctx, t, l, name == "watch"); err != nil {
 		fmt.Printf("workshop: %v; your edits will not reach the running app: Ctrl-C and run again after each change\n", err)
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
@@ -241,17 +245,20 @@ func run(name string, args []string) error {
 	go func() { served <- srv.Serve(apigw.Listen(ln)) }()
 	select {
 	case err := <-served:
-		s.Shutdown(now)
+		l.Stack().Shutdown(now)
 		return fmt.Errorf("serving the local API: %w", err)
 	case <-ctx.Done():
 	}
-	return shutdown(now, srv, s, backend)
+	return shutdown(now, srv, l, backend)
 }
 
 // shutdown stops taking requests, lets those in flight finish (each within
 // its function's timeout) unless now ends first, then stops the functions,
 // the IAM proxy and the backend.
-func shutdown(now context.Context, srv *http.Server, s *stack.Stack, backend *dynamo.Backend) error {
+func shutdown(now context.Context, srv *http.Server, l *live, backend *dynamo.Backend) error {
+	l.mu.Lock() // a redeploy in progress ends first
+	defer l.mu.Unlock()
+	s := l.Stack()
 	if n, upTo := s.InFlight(); n > 0 {
 		fmt.Printf("\nstopping: waiting for %d %s in flight (up to %g s); Ctrl-C again stops at once\n",
 			n, plural(n, "request", "requests"), upTo.Seconds())
