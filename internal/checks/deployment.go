@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -18,7 +19,7 @@ import (
 // with the defaults, so it fails here as it would in the participant's
 // account. Scripts see both: $PREFIX and $REGION.
 
-// checkRegions are the regions a run deploys to: any but sam.DefaultRegion,
+// checkRegions are the regions a run deploys to: any but account.DefaultRegion,
 // the seed app's region, where a region written in the code would still work.
 var checkRegions = []string{"eu-west-3", "eu-central-1", "eu-north-1", "ap-southeast-2", "ca-central-1", "sa-east-1", "us-west-2"}
 
@@ -48,8 +49,8 @@ func (st *state) writtenOut(got, want string) string {
 			notes = append(notes, def+" is the default Prefix, written out by hand: build names with !Sub ${Prefix}-… and pass them with !Ref")
 		}
 	}
-	if d.Region != sam.DefaultRegion && strings.Contains(got, sam.DefaultRegion) {
-		notes = append(notes, sam.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
+	if d.Region != account.DefaultRegion && strings.Contains(got, account.DefaultRegion) {
+		notes = append(notes, account.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
 	}
 	if len(notes) > 0 {
 		return " " + strings.Join(notes, "; ") + "."
