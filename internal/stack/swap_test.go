@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
@@ -70,15 +68,9 @@ func TestSwap(t *testing.T) {
 	write(TemplateFile, string(template))
 	write("main.go", versioned)
 
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{Dir: dir, Logs: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, logs := deployed(t, Options{Dir: dir})
 	hello := func(sleep string) string {
-		rec := httptest.NewRecorder()
-		s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello?sleep="+sleep, nil))
+		rec := get(s, "/hello?sleep="+sleep)
 		if rec.Code != http.StatusOK {
 			return fmt.Sprintf("status %d %s", rec.Code, rec.Body)
 		}
