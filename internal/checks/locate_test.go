@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"flag"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +43,31 @@ func TestLocate(t *testing.T) {
 				t.Errorf("Locate(%q) = dir %s, root %s, mode %q; want %s, %s, %q", tt.arg, got.Dir, got.Root, got.Mode, want, root, tt.mode)
 			}
 		})
+	}
+}
+
+// TestStepArgs: the STEP stands before the flags or after them.
+func TestStepArgs(t *testing.T) {
+	tests := []struct {
+		args     []string
+		step     string
+		solution bool
+		err      string
+	}{
+		{[]string{"05", "-solution"}, "05", true, ""},
+		{[]string{"-solution", "05"}, "05", true, ""},
+		{[]string{"05"}, "05", false, ""},
+		{[]string{"-solution"}, "", true, ""},
+		{nil, "", false, ""},
+		{[]string{"05", "-nope"}, "", false, "flag provided but not defined: -nope"},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		solution := fs.Bool("solution", false, "")
+		step, err := StepArgs(fs, tt.args)
+		if step != tt.step || *solution != tt.solution || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("StepArgs(%q) = %q (solution %v), %v; want %q (solution %v), %q", tt.args, step, *solution, err, tt.step, tt.solution, tt.err)
+		}
 	}
 }

@@ -135,15 +135,9 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	if extra != nil {
 		extra(fs)
 	}
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return "", false, err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		return "", false, fmt.Errorf("%s needs a step, for example: go run ./scripts/workshop %s 01", name, name)
