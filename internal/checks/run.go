@@ -45,6 +45,8 @@ type Result struct {
 	Message string // why it failed or was skipped, in a learner's words
 	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
+	// The Prefix and region the run deployed with (see PrefixEnv).
+	Prefix, Region string
 }
 
 // Target is a step directory to check.
@@ -120,6 +122,10 @@ func (t Target) Scripts() ([]string, error) {
 
 // Check runs the step's checks (all, or only the named ones) on t.Dir.
 func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
+	dep, err := newDeployment(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	names, err := t.Scripts()
 	if err != nil {
 		return nil, err
@@ -133,7 +139,6 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
 	}
-	dep := newDeployment()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
@@ -159,7 +164,11 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			return nil
 		},
 	})
-	return rec.wait(), nil
+	results := rec.wait()
+	for i := range results {
+		results[i].Prefix, results[i].Region = dep.Params["Prefix"], dep.Region
+	}
+	return results, nil
 }
 
 // scriptContext is the context of one script's calls: it ends when the
@@ -281,6 +290,10 @@ func Judge(t Target, results []Result) []Line {
 			}
 			out = append(out, Line{Fail: true, Text: text})
 		}
+	}
+	// A failure may depend on the run's Prefix and region: say how to get them again.
+	if len(results) > 0 && results[0].Prefix != "" && slices.ContainsFunc(out, func(l Line) bool { return l.Fail }) {
+		out = append(out, Line{Text: rerunLine(results[0].Prefix, results[0].Region)})
 	}
 	return out
 }
