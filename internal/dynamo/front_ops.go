@@ -16,11 +16,7 @@ import (
 
 // current reads the stored item with key, nil when there is none.
 func (h *embeddedHandler) current(table string, m tableMeta, item obj) obj {
-	key := obj{}
-	for _, k := range m.KeySchema {
-		key[k.AttributeName] = item[k.AttributeName]
-	}
-	out, err := h.call("GetItem", obj{"TableName": table, "Key": key, "ConsistentRead": true})
+	out, err := h.call("GetItem", obj{"TableName": table, "Key": keyAttrs(m.KeySchema, item), "ConsistentRead": true})
 	if err != nil {
 		return nil
 	}
@@ -357,10 +353,6 @@ func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiErro
 	}
 	ok := map[string]bool{}
 	for _, it := range items {
-		key := obj{}
-		for _, k := range m.KeySchema {
-			key[k.AttributeName] = it[k.AttributeName]
-		}
 		if _, err := scratch.callRaw("PutItem", obj{"TableName": "scratch", "Item": it}); err != nil {
 			return nil, err
 		}
@@ -374,7 +366,7 @@ func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiErro
 		if err == nil && len(listOf(out["Items"])) == 1 {
 			ok[keyOf(m, it)] = true
 		}
-		if _, err := scratch.callRaw("DeleteItem", obj{"TableName": "scratch", "Key": key}); err != nil {
+		if _, err := scratch.callRaw("DeleteItem", obj{"TableName": "scratch", "Key": keyAttrs(m.KeySchema, it)}); err != nil {
 			return nil, err
 		}
 	}
@@ -549,9 +541,9 @@ func merge(a, b any) any {
 }
 
 func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
-	reqs, ok := in["RequestItems"].(obj)
-	if !ok && in["RequestItems"] != nil {
-		return nil, serialization("RequestItems must be a JSON object")
+	reqs, err := requestItems(in)
+	if err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, v := range reqs {
@@ -614,9 +606,9 @@ func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
 }
 
 func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
-	reqs, ok := in["RequestItems"].(obj)
-	if !ok && in["RequestItems"] != nil {
-		return nil, serialization("RequestItems must be a JSON object")
+	reqs, err := requestItems(in)
+	if err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, v := range reqs {
@@ -817,6 +809,15 @@ func (h *embeddedHandler) tableMeta(in obj) (string, tableMeta, *apiError) {
 	}
 	m, err := h.meta(table)
 	return table, m, err
+}
+
+// requestItems reads a batch's RequestItems, by table name.
+func requestItems(in obj) (obj, *apiError) {
+	reqs, ok := in["RequestItems"].(obj)
+	if !ok && in["RequestItems"] != nil {
+		return nil, serialization("RequestItems must be a JSON object")
+	}
+	return reqs, nil
 }
 
 // batchTable checks a table name of a batch's RequestItems and reads its key schema.
