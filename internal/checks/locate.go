@@ -42,15 +42,7 @@ func Locate(arg string, solution bool) (Target, error) {
 // FindStep finds a step by number ("5", "05") or slug in the repository around
 // the working directory: its starter under steps/, or its solution.
 func FindStep(step string, solution bool) (Target, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return Target{}, err
-	}
-	root, err := repo.Root(wd)
-	if err != nil {
-		return Target{}, err
-	}
-	m, err := LoadManifest(root)
+	root, m, err := ManifestAround(".")
 	if err != nil {
 		return Target{}, err
 	}

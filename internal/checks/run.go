@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Mode says how a step's checks are judged.
@@ -74,11 +72,7 @@ func Resolve(dir string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := repo.Root(abs)
-	if err != nil {
-		return Target{}, err
-	}
-	m, err := LoadManifest(root)
+	root, m, err := ManifestAround(abs)
 	if err != nil {
 		return Target{}, err
 	}

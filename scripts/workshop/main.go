@@ -28,7 +28,6 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -334,16 +333,7 @@ func check(args []string, w io.Writer) error {
 
 // manifest loads the step list of the repository around the working directory.
 func manifest() (string, *checks.Manifest, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, err
-	}
-	root, err := repo.Root(wd)
-	if err != nil {
-		return "", nil, err
-	}
-	m, err := checks.LoadManifest(root)
-	return root, m, err
+	return checks.ManifestAround(".")
 }
 
 func rehash(w io.Writer) error {
