@@ -10,10 +10,7 @@ import (
 
 func TestLocate(t *testing.T) {
 	// Tests run in internal/checks, inside the repository.
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	tests := []struct {
 		arg      string
 		solution bool

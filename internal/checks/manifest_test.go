@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/participant"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // appFiles lists a step directory's own files: what a learner deploys
@@ -35,10 +34,7 @@ func appFiles(t *testing.T, dir string) []string {
 // repoManifest returns the repository root and its step list.
 func repoManifest(t *testing.T) (string, *Manifest) {
 	t.Helper()
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	m, err := LoadManifest(root)
 	if err != nil {
 		t.Fatal(err)

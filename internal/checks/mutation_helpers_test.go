@@ -7,7 +7,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
+
+// repoRoot is the repository's root directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := repo.Root(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
 
 // change replaces old by new, once, in a file of a step's copy.
 type change struct{ file, old, new string }

@@ -8,14 +8,19 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
-// solution is the directory of a step's solution.
-func solution(t *testing.T, step string) string {
+// repoRoot is the repository's root directory.
+func repoRoot(t *testing.T) string {
 	t.Helper()
 	root, err := repo.Root(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(root, "solutions", step)
+	return root
+}
+
+// solution is the directory of a step's solution.
+func solution(t *testing.T, step string) string {
+	return filepath.Join(repoRoot(t), "solutions", step)
 }
 
 // deployed deploys opts and stops the stack when the test ends, unless the

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // versioned answers GET /hello?sleep=DURATION with its version, after sleeping.
@@ -41,10 +40,7 @@ func main() {
 // the old one. Code that does not compile leaves the last good build serving;
 // TemplateChanges reports an edit of the template, not a comment.
 func TestSwap(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	// Inside the module (the code imports aws-lambda-go), in the git-ignored testdata/tmp.
 	base := filepath.Join(root, "testdata", "tmp")
 	if err := os.MkdirAll(base, 0o755); err != nil {
