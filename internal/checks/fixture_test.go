@@ -4,13 +4,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestFixtureApps runs internal/checks/testdata/SCRIPT.txtar against an app
 // in internal/checks/fixtures (edited in a copy where a case says so): the
 // commands no step uses yet, on whichever backend WORKSHOP_DYNAMODB selects.
 func TestFixtureApps(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	tests := []struct {
 		script, app string
 		old, new    string // an edit of the app's template.yaml, if any

@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestGoldenFileProblemsAreTheChecks: a missing or corrupt golden file is the
 // check's fault (Broken), never reported as the learner's mistake.
 func TestGoldenFileProblemsAreTheChecks(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	// The golden files live under Root/steps/SLUG: a root of our own holds them.
 	fakeRoot := t.TempDir()
 	golden := filepath.Join(fakeRoot, "steps", "golden-fixture", "testdata", "golden")

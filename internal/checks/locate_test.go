@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 func TestLocate(t *testing.T) {
 	// Tests run in internal/checks, inside the repository.
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	tests := []struct {
 		arg      string
 		solution bool

@@ -17,6 +17,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
 
@@ -118,7 +119,7 @@ func TestDeployOptions(t *testing.T) {
 }
 
 func TestTableName(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	tests := []struct{ step, id, want, wantErr string }{
 		{step05, "Table", "dva-hello-Table", ""},
 		{step05, "Tabel", "", "solutions/05-put-then-scan/template.yaml has no table Tabel (tables: Table)"},
@@ -141,7 +142,7 @@ func TestTableName(t *testing.T) {
 // with a message naming the template, the resource and what to do, and
 // leaves nothing running.
 func TestDeployErrors(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	// A module of its own outside the repository, so edits touch no one's files;
 	// the repository's go.mod and go.sum let it build offline.
 	mod := t.TempDir()

@@ -5,22 +5,12 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
-
-// repoRoot is the repository's root directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
 
 // solution is the directory of a step's solution.
 func solution(t *testing.T, step string) string {
-	return filepath.Join(repoRoot(t), "solutions", step)
+	return filepath.Join(repotest.Root(t), "solutions", step)
 }
 
 // deployed deploys opts and stops the stack when the test ends, unless the

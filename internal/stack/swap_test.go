@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // versioned answers GET /hello?sleep=DURATION with its version, after sleeping.
@@ -40,17 +41,8 @@ func main() {
 // the old one. Code that does not compile leaves the last good build serving;
 // TemplateChanges reports an edit of the template, not a comment.
 func TestSwap(t *testing.T) {
-	root := repoRoot(t)
-	// Inside the module (the code imports aws-lambda-go), in the git-ignored testdata/tmp.
-	base := filepath.Join(root, "testdata", "tmp")
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "swap-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := repotest.Root(t)
+	dir := repotest.ScratchDir(t, "swap-") // the code imports aws-lambda-go
 	template, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", TemplateFile))
 	if err != nil {
 		t.Fatal(err)
