@@ -38,3 +38,18 @@ func ScratchDir(t testing.TB, pattern string) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
+
+// WriteFiles writes files (slash-separated path under dir: content) into
+// dir, making the folders on the way: a stand-in repository or module.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
