@@ -57,6 +57,17 @@ func (st *state) tableName(ts *testscript.TestScript, id string) string {
 	return name
 }
 
+// scanTable reads every item of the table of resource id (deploying the step
+// on first use), and its name.
+func (st *state) scanTable(ts *testscript.TestScript, id string) (string, []map[string]any) {
+	name := st.tableName(ts, id)
+	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
+	if err != nil {
+		st.fail(ts, "reading table %s: %v", name, err)
+	}
+	return name, items
+}
+
 // table ID KEY TYPE: the local table of resource ID exists with HASH key KEY
 // of type TYPE (S, N, B). With !, it exists with another partition key or type.
 func runTable(ts *testscript.TestScript, st *state, in input) {
@@ -123,11 +134,7 @@ func (st *state) seedFailed(ts *testscript.TestScript, id, name string, err erro
 // count ID N: the table of resource ID holds N items. With !, another number.
 func runCount(ts *testscript.TestScript, st *state, in input) {
 	id, want := in.args[0], in.args[1]
-	name := st.tableName(ts, id)
-	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
-	if err != nil {
-		st.fail(ts, "reading table %s: %v", name, err)
-	}
+	name, items := st.scanTable(ts, id)
 	b, _ := json.Marshal(items)
 	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(b)))
 	switch same := strconv.Itoa(len(items)) == want; {
@@ -153,11 +160,7 @@ const storedTimeSlack = 5 * time.Second
 // time stored in UTC, as Lambda's clock (TZ=:UTC) gives it. With !, no item has.
 func runStoredTime(ts *testscript.TestScript, st *state, in input) {
 	id, attr, layout := in.args[0], in.args[1], in.args[2]
-	name := st.tableName(ts, id)
-	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
-	if err != nil {
-		st.fail(ts, "reading table %s: %v", name, err)
-	}
+	name, items := st.scanTable(ts, id)
 	now := time.Now().UTC()
 	from, to := st.deployedAt.UTC().Truncate(time.Second).Add(-storedTimeSlack), now.Add(storedTimeSlack)
 	var nearest string

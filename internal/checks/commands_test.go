@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -99,10 +99,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 		}
 	}
 
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	fixture := filepath.Join(root, "internal", "checks", "fixtures", "access-log")
 	// One run per template: the scripts of a run share nothing but the app.
 	byEdit := map[[2]string]map[string]string{} // edit -> script name -> text
@@ -168,10 +165,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 // expression, a wrong argument) stops with a usage error naming the
 // command, never a panic or a learner's failure.
 func TestUsageErrors(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	tests := map[string]struct{ script, want string }{
 		"logs-regexp":    {"logs '('", `usage error: logs: "(" is not a regular expression`},
 		"output-regexp":  {"output AccessApiUrl 'a[b'", `usage error: output: "a[b" is not a regular expression`},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -131,15 +132,7 @@ func writeRepo(t *testing.T, manifest string, files map[string]string) string {
 	root := t.TempDir()
 	files["go.mod"] = "module example.com/ws\n"
 	files[ManifestFile] = manifest
-	for name, text := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	return root
 }
 

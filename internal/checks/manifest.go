@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // ManifestFile lists the steps in order; it lives in steps/.
@@ -44,6 +46,21 @@ type Step struct {
 func (s Step) Number() string {
 	n, _, _ := strings.Cut(s.Slug, "-")
 	return n
+}
+
+// ManifestAround finds the repository around dir ("." for the working
+// directory) and reads its manifest; it returns the repository root too.
+func ManifestAround(dir string) (string, *Manifest, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	root, err := repo.Root(abs)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := LoadManifest(root)
+	return root, m, err
 }
 
 // LoadManifest reads the manifest from the repository root.

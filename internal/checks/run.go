@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Mode says how a step's checks are judged.
@@ -45,6 +43,8 @@ type Result struct {
 	Message string // why it failed or was skipped, in a learner's words
 	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
+	// The Prefix and region the run deployed with (see PrefixEnv).
+	Prefix, Region string
 }
 
 // Target is a step directory to check.
@@ -72,11 +72,7 @@ func Resolve(dir string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := repo.Root(abs)
-	if err != nil {
-		return Target{}, err
-	}
-	m, err := LoadManifest(root)
+	root, m, err := ManifestAround(abs)
 	if err != nil {
 		return Target{}, err
 	}
@@ -133,6 +129,10 @@ func (t Target) Scripts() ([]string, error) {
 
 // Check runs the step's checks (all, or only the named ones) on t.Dir.
 func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
+	dep, err := newDeployment(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	names, err := t.Scripts()
 	if err != nil {
 		return nil, err
@@ -151,7 +151,6 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		// Before the run: the verdict is for the files the checks read.
 		key, _ = t.VerdictKey()
 	}
-	dep := newDeployment()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
@@ -178,6 +177,9 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		},
 	})
 	results := rec.wait()
+	for i := range results {
+		results[i].Prefix, results[i].Region = dep.Params["Prefix"], dep.Region
+	}
 	if key != "" && (deadline.IsZero() || time.Now().Before(deadline)) {
 		saveVerdict(key, VerdictOf(results))
 	}
@@ -303,6 +305,10 @@ func Judge(t Target, results []Result) []Line {
 			}
 			out = append(out, Line{Fail: true, Text: text})
 		}
+	}
+	// A failure may depend on the run's Prefix and region: say how to get them again.
+	if len(results) > 0 && results[0].Prefix != "" && slices.ContainsFunc(out, func(l Line) bool { return l.Fail }) {
+		out = append(out, Line{Text: rerunLine(results[0].Prefix, results[0].Region)})
 	}
 	return out
 }

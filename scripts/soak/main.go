@@ -71,15 +71,9 @@ func run(args []string) error {
 	fs.StringVar(&cfg.logFile, "log", "", "also write the stack's logs (function logs included) to this file")
 	fs.StringVar(&cfg.samplesFile, "samples", "", "write each request's phase and latency in microseconds to this file, in order")
 	fs.DurationVar(&cfg.maxTime, "max-time", 30*time.Minute, "stop sending after this long, whatever is left")
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		fs.Usage()

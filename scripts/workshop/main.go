@@ -29,7 +29,6 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -140,15 +139,9 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	if extra != nil {
 		extra(fs)
 	}
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return "", false, err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		return "", false, fmt.Errorf("%s needs a step, for example: go run ./scripts/workshop %s 01", name, name)
@@ -352,16 +345,7 @@ func check(args []string, w io.Writer) error {
 
 // manifest loads the step list of the repository around the working directory.
 func manifest() (string, *checks.Manifest, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, err
-	}
-	root, err := repo.Root(wd)
-	if err != nil {
-		return "", nil, err
-	}
-	m, err := checks.LoadManifest(root)
-	return root, m, err
+	return checks.ManifestAround(".")
 }
 
 func rehash(w io.Writer) error {

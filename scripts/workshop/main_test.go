@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestDispatch: each command's argument handling, before anything runs
@@ -171,14 +172,6 @@ func fakeRepo(t *testing.T) string {
 		"steps/03-fails/testdata/ok.txtar":             "exists $STEP/main.go\n",
 		"steps/03-fails/testdata/broken.txtar":         "hint add work.txt\nexists $STEP/work.txt\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	return root
 }

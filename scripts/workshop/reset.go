@@ -27,15 +27,9 @@ const backupPrefix = ".backup-"
 func reset(args []string) error {
 	fs := flag.NewFlagSet("reset", flag.ContinueOnError)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		return errors.New("reset needs a step, for example: go run ./scripts/workshop reset 01")

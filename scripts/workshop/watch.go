@@ -38,7 +38,7 @@ func watch(args []string) error {
 	fs.Bool("solution", false, "")
 	fs.Int("port", 0, "")
 	fs.Bool("no-iam", false, "")
-	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && fs.Parse(args) == nil && fs.NArg() == 0) {
+	if step, err := checks.StepArgs(fs, args); err == nil && step == "" {
 		step, err := firstNotDone(os.Stdout)
 		if err != nil {
 			return err

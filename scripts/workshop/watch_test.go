@@ -16,7 +16,7 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -93,19 +93,8 @@ func TestReloader(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a function")
 	}
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(root, "testdata", "tmp") // inside the module, git-ignored
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "reload-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := repotest.Root(t)
+	dir := repotest.ScratchDir(t, "reload-")
 	files := map[string]string{}
 	for _, name := range []string{"main.go", "template.yaml"} {
 		data, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", name))
