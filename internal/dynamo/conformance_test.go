@@ -289,6 +289,11 @@ var confCases = []confCase{
 	{name: "transact-write/condition-fails", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t3"}}}},{"ConditionCheck":{"TableName":"hash","Key":{"dt":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(dt)"}}]}`},
 	{name: "transact-write/same-item-twice", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t1"}}}},{"Delete":{"TableName":"hash","Key":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-write/101", op: "TransactWriteItems", body: manyTransactPuts(101)},
+	// All or nothing (the embedded backend runs the transaction on a copy of its items).
+	{name: "transact-write/cancelled-writes-nothing", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t-none"}}}},{"Update":{"TableName":"hash","Key":{"dt":{"S":"t2"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}},{"ConditionCheck":{"TableName":"hash","Key":{"dt":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(dt)"}}]}`},
+	{name: "transact-write/cancelled-put-absent", op: "GetItem", body: `{"TableName":"hash","Key":{"dt":{"S":"t-none"}}}`},
+	{name: "transact-write/counter-add", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t-c1"}},"ConditionExpression":"attribute_not_exists(dt)"}},{"Update":{"TableName":"hash","Key":{"dt":{"S":"t2"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}}]}`},
+	{name: "transact-write/counter-read", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[{"dt":{"S":"t2"}},{"dt":{"S":"t-c1"}}],"ConsistentRead":true}}}`},
 	{name: "transact-write/missing-table", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"nope","Item":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-write/empty-key", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":""}}}}]}`},
 

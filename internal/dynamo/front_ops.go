@@ -824,7 +824,7 @@ func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
 	}
 	fwd := maps.Clone(in)
 	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("TransactWriteItems", fwd)
+	out, err := h.transact(fwd) // front_transact.go
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package dynamo
 
 import (
-	"encoding/json"
 	"maps"
 	"math/big"
 	"regexp"
@@ -460,14 +459,7 @@ func filterPage(m tableMeta, page []obj, q obj) (map[string]bool, *apiError) {
 // scratchTable is a minidyn of one empty table named scratch with m's key.
 func scratchTable(m tableMeta) (*embeddedHandler, *apiError) {
 	scratch := &embeddedHandler{next: server.NewServer(), tables: map[string]tableMeta{}}
-	var defs []any
-	_ = json.Unmarshal(m.AttributeDefinitions, &defs)
-	var schema []any
-	for _, k := range m.KeySchema {
-		schema = append(schema, obj{"AttributeName": k.AttributeName, "KeyType": k.KeyType})
-	}
-	if _, err := scratch.callRaw("CreateTable", obj{"TableName": "scratch", "AttributeDefinitions": defs,
-		"KeySchema": schema, "BillingMode": "PAY_PER_REQUEST"}); err != nil {
+	if _, err := scratch.callRaw("CreateTable", createRequest("scratch", m)); err != nil {
 		return nil, err
 	}
 	return scratch, nil
