@@ -28,8 +28,7 @@ type keyIndex struct {
 type sortEntry struct {
 	s   string     // the S sort key
 	n   *big.Float // the N sort key
-	raw string     // the item's key as keyOf writes it; breaks ties, finds the item
-	key obj
+	key obj        // the item's key as it was written (minidyn finds 1e3 only as 1e3)
 }
 
 // numPrec holds DynamoDB's 38 significant digits exactly.
@@ -78,7 +77,7 @@ func entryOf(m tableMeta, key obj) (string, sortEntry, bool) {
 	if !ok {
 		return "", sortEntry{}, false
 	}
-	e := sortEntry{raw: keyOf(m, key), key: obj{hash: key[hash]}}
+	e := sortEntry{key: obj{hash: key[hash]}}
 	if len(m.KeySchema) > 1 {
 		rng := m.KeySchema[1].AttributeName
 		typ := m.attrType(rng)
@@ -101,6 +100,14 @@ func withValue(e sortEntry, v, typ string) sortEntry {
 	return e
 }
 
+// canonical is the sort key by value.
+func (e sortEntry) canonical() string {
+	if e.n != nil {
+		return e.n.Text('g', -1)
+	}
+	return e.s
+}
+
 // cmpValue orders by sort key only: strings by their UTF-8 bytes, numbers by value.
 func cmpValue(a, b sortEntry) int {
 	if a.n != nil && b.n != nil {
@@ -109,17 +116,10 @@ func cmpValue(a, b sortEntry) int {
 	return strings.Compare(a.s, b.s)
 }
 
-func cmpEntry(a, b sortEntry) int {
-	if c := cmpValue(a, b); c != 0 {
-		return c
-	}
-	return strings.Compare(a.raw, b.raw)
-}
-
 // put records that the item of entry e exists (present) or not.
 func (x *keyIndex) put(part string, e sortEntry, present bool) {
 	list := x.parts[part]
-	i, found := slices.BinarySearchFunc(list, e, cmpEntry)
+	i, found := slices.BinarySearchFunc(list, e, cmpValue)
 	switch {
 	case present && !found:
 		list = slices.Insert(list, i, e)
@@ -186,6 +186,7 @@ func (h *embeddedHandler) reindex(op string, in obj) {
 // keyRange is a Query the index answers: a partition, and the entries
 // [from, to) of it in sort-key order.
 type keyRange struct {
+	part     string
 	entries  []sortEntry
 	from, to int
 	forward  bool
@@ -271,7 +272,7 @@ func (h *embeddedHandler) planQuery(table string, m tableMeta, in obj) (keyRange
 		return keyRange{}, false, typeErr
 	}
 	list := x.parts[partitionOf(hashValue, m.attrType(hash))]
-	r := keyRange{entries: list, to: len(list), forward: in["ScanIndexForward"] != false}
+	r := keyRange{part: partitionOf(hashValue, m.attrType(hash)), entries: list, to: len(list), forward: in["ScanIndexForward"] != false}
 	inRange := func(sortEntry) bool { return true } // the sort-key condition
 	lower := func(v sortEntry) int {                // first entry >= v
 		i, _ := slices.BinarySearchFunc(list, v, cmpValue)
@@ -353,7 +354,7 @@ func (h *embeddedHandler) planQuery(table string, m tableMeta, in obj) (keyRange
 		if !ok || part != partitionOf(hashValue, m.attrType(hash)) || !inRange(e) {
 			return keyRange{}, false, typeErr
 		}
-		i, found := slices.BinarySearchFunc(list, e, cmpEntry)
+		i, found := slices.BinarySearchFunc(list, e, cmpValue)
 		if r.forward {
 			if found {
 				i++
@@ -402,13 +403,16 @@ func (h *embeddedHandler) readRange(table string, r keyRange, take func(obj) boo
 			return err
 		}
 		responses, _ := out["Responses"].(obj)
+		// minidyn writes numbers back in its own form (1e3 as 1000): match by value.
 		got := map[string]obj{}
 		m := h.tables[table]
 		for _, it := range listOf(responses[table]) {
-			got[keyOf(m, it)] = it
+			if part, e, ok := entryOf(m, it); ok {
+				got[part+"|"+e.canonical()] = it
+			}
 		}
 		for _, e := range keys {
-			if it, ok := got[e.raw]; ok && !take(it) {
+			if it, ok := got[r.part+"|"+e.canonical()]; ok && !take(it) {
 				done = true
 				break
 			}
