@@ -128,7 +128,11 @@ func run(sizes []int, n int) error {
 		}
 		a, b := results[d.name][lo], results[d.name][hi]
 		if a.failed != "" || hi == lo {
-			fmt.Printf("ratio %-18s none: it failed from %d items on\n", d.name, lo)
+			from := lo // the first size it failed at
+			if a.failed == "" {
+				from = sizes[1]
+			}
+			fmt.Printf("ratio %-18s none: it failed from %d items on\n", d.name, from)
 			continue
 		}
 		note := ""
