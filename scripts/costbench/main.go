@@ -127,6 +127,10 @@ func run(sizes []int, n int) error {
 			hi = sizes[slices.Index(sizes, hi)-1]
 		}
 		a, b := results[d.name][lo], results[d.name][hi]
+		if len(sizes) == 1 && a.failed == "" {
+			fmt.Printf("ratio %-18s none: one size only\n", d.name)
+			continue
+		}
 		if a.failed != "" || hi == lo {
 			from := lo // the first size it failed at
 			if a.failed == "" {
