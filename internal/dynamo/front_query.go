@@ -192,7 +192,9 @@ type keyRange struct {
 	forward  bool
 }
 
-var keyCondToken = regexp.MustCompile(`#?[A-Za-z_][A-Za-z0-9_]*|:[A-Za-z0-9_]+|<=|>=|<>|[=<>(),]|\S`)
+// keyCondToken splits a key condition: names (#0, as the SDK's expression
+// package writes them, or pk), values (:0), operators.
+var keyCondToken = regexp.MustCompile(`#[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*|:[A-Za-z0-9_]+|<=|>=|<>|[=<>(),]|\S`)
 
 // planQuery returns the range of the table's index that a Query in reads,
 // false when the Query is not one the index answers (minidyn's path then), or
@@ -243,12 +245,20 @@ func (h *embeddedHandler) planQuery(table string, m tableMeta, in obj) (keyRange
 	var hashValue string
 	var cond []string // the sort-key condition's tokens
 	for len(toks) > 0 {
-		n := condLen(toks)
-		if n == 0 {
-			return keyRange{}, false, typeErr
+		var c []string
+		if toks[0] == "(" { // the expression package writes (#0 = :0) AND (#1 > :1)
+			n := condLen(toks[1:])
+			if n == 0 || len(toks) < n+2 || toks[n+1] != ")" {
+				return keyRange{}, false, typeErr
+			}
+			c, toks = toks[1:n+1], toks[n+2:]
+		} else {
+			n := condLen(toks)
+			if n == 0 {
+				return keyRange{}, false, typeErr
+			}
+			c, toks = toks[:n], toks[n:]
 		}
-		c := toks[:n]
-		toks = toks[n:]
 		if len(toks) > 0 {
 			if toks[0] != "AND" || len(toks) == 1 {
 				return keyRange{}, false, typeErr

@@ -128,3 +128,44 @@ func TestQueryIndexAgreesWithScan(t *testing.T) {
 
 // toObj turns a decoded answer into the front's obj.
 func toObj(v map[string]any) obj { return obj(v) }
+
+// TestPlanQuery: which Queries the key index answers (the fast path) and
+// which keep minidyn's path. The SDK's expression package names everything
+// #0, :0; a Query written with it must take the index.
+func TestPlanQuery(t *testing.T) {
+	h := newEmbeddedHandler(nil)
+	m := tableMeta{
+		KeySchema:            []keyElement{{"day", "HASH"}, {"id", "RANGE"}},
+		AttributeDefinitions: json.RawMessage(`[{"AttributeName":"day","AttributeType":"S"},{"AttributeName":"id","AttributeType":"S"}]`),
+		Indexes:              map[string]indexMeta{},
+	}
+	h.tables["t"], h.keys["t"] = m, newKeyIndex()
+	s := func(v string) obj { return obj{"S": v} }
+	tests := []struct {
+		name    string
+		in      obj
+		indexed bool
+		err     bool
+	}{
+		{"expression package", obj{"KeyConditionExpression": "#0 = :0", "ExpressionAttributeNames": obj{"#0": "day"}, "ExpressionAttributeValues": obj{":0": s("d")}}, true, false},
+		{"expression package with sort key", obj{"KeyConditionExpression": "(#0 = :0) AND (#1 > :1)", "ExpressionAttributeNames": obj{"#0": "day", "#1": "id"}, "ExpressionAttributeValues": obj{":0": s("d"), ":1": s("x")}}, true, false},
+		{"unclosed parenthesis", obj{"KeyConditionExpression": "(#0 = :0 AND #1 > :1", "ExpressionAttributeNames": obj{"#0": "day", "#1": "id"}, "ExpressionAttributeValues": obj{":0": s("d"), ":1": s("x")}}, false, false},
+		{"plain names", obj{"KeyConditionExpression": "day = :d AND id BETWEEN :a AND :b", "ExpressionAttributeValues": obj{":d": s("d"), ":a": s("a"), ":b": s("b")}}, true, false},
+		{"sort key first", obj{"KeyConditionExpression": "begins_with(id, :p) AND day = :d", "ExpressionAttributeValues": obj{":d": s("d"), ":p": s("2026")}}, true, false},
+		{"descending with a start key", obj{"KeyConditionExpression": "day = :d", "ExpressionAttributeValues": obj{":d": s("d")}, "ScanIndexForward": false, "ExclusiveStartKey": obj{"day": s("d"), "id": s("x")}}, true, false},
+		{"start key of another partition", obj{"KeyConditionExpression": "day = :d", "ExpressionAttributeValues": obj{":d": s("d")}, "ExclusiveStartKey": obj{"day": s("e"), "id": s("x")}}, false, false},
+		{"secondary index", obj{"IndexName": "ix", "KeyConditionExpression": "day = :d", "ExpressionAttributeValues": obj{":d": s("d")}}, false, false},
+		{"OR", obj{"KeyConditionExpression": "day = :d OR id = :d", "ExpressionAttributeValues": obj{":d": s("d")}}, false, false},
+		{"lower-case and", obj{"KeyConditionExpression": "day = :d and id = :d", "ExpressionAttributeValues": obj{":d": s("d")}}, false, false},
+		{"value of the wrong type", obj{"KeyConditionExpression": "day = :d", "ExpressionAttributeValues": obj{":d": obj{"N": "1"}}}, false, true},
+		{"ScanIndexForward not a boolean", obj{"KeyConditionExpression": "day = :d", "ExpressionAttributeValues": obj{":d": s("d")}, "ScanIndexForward": "false"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, indexed, err := h.planQuery("t", m, tt.in)
+			if indexed != tt.indexed || (err != nil) != tt.err {
+				t.Errorf("planQuery(%v) = indexed %v, error %v; want indexed %v, error %v", tt.in, indexed, err, tt.indexed, tt.err)
+			}
+		})
+	}
+}
