@@ -191,10 +191,10 @@ func (h *embeddedHandler) updateItem(in obj) (obj, *apiError) {
 	return out, nil
 }
 
-// read answers Query and Scan. minidyn reads the items in order (without Limit,
-// filter or projection); the page (Limit, 1 MB), the filter (run by minidyn on the
-// same range), the projection and the counts are done here, as DynamoDB does:
-// Limit counts items read, not items matched.
+// read answers Query and Scan. The key index (front_query.go) or minidyn reads
+// the items in order (without Limit, filter or projection); the page (Limit, 1 MB),
+// the filter (run by minidyn on the same items), the projection and the counts are
+// done here, as DynamoDB does: Limit counts items read, not items matched.
 func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 	table, err := h.table(in)
 	if err != nil {
