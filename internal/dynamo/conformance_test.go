@@ -224,6 +224,28 @@ var confCases = []confCase{
 	{name: "query/consumed-indexes", op: "Query", body: `{"TableName":"range","IndexName":"by-g","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"red"}},"ReturnConsumedCapacity":"INDEXES"}`, unordered: true},
 	{name: "query/missing-table", op: "Query", body: `{"TableName":"nope","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p"}}}`},
 	{name: "query/limit-zero", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p"}},"Limit":0}`},
+	// The embedded backend's key index (front_query.go): numbers in numeric
+	// order, each sort-key operator, pages that start after a deleted item,
+	// and writes of every kind kept in the index.
+	{name: "query/order-seed", op: "BatchWriteItem", body: `{"RequestItems":{"range":[{"PutRequest":{"Item":{"pk":{"S":"order"},"sk":{"N":"9"}}}},{"PutRequest":{"Item":{"pk":{"S":"order"},"sk":{"N":"10"}}}},{"PutRequest":{"Item":{"pk":{"S":"order"},"sk":{"N":"100"}}}},{"PutRequest":{"Item":{"pk":{"S":"order"},"sk":{"N":"-1.5"},"v":{"N":"1"}}}},{"PutRequest":{"Item":{"pk":{"S":"order"},"sk":{"N":"50"}}}}]}}`},
+	{name: "query/order-transact", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"range","Item":{"pk":{"S":"order"},"sk":{"N":"20"},"v":{"N":"2"}}}},{"Delete":{"TableName":"range","Key":{"pk":{"S":"order"},"sk":{"N":"50"}}}},{"Update":{"TableName":"range","Key":{"pk":{"S":"order"},"sk":{"N":"0.5"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"3"}}}}]}`},
+	{name: "query/numeric-order", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"order"}}}`},
+	{name: "query/numeric-order-backward", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"order"}},"ScanIndexForward":false,"Limit":2}`},
+	{name: "query/after-deleted-key", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"order"}},"ExclusiveStartKey":{"pk":{"S":"order"},"sk":{"N":"50"}}}`},
+	{name: "query/after-deleted-key-backward", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"order"}},"ExclusiveStartKey":{"pk":{"S":"order"},"sk":{"N":"50"}},"ScanIndexForward":false,"Limit":2}`},
+	{name: "query/sort-less", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p AND sk < :s","ExpressionAttributeValues":{":p":{"S":"order"},":s":{"N":"10"}}}`},
+	{name: "query/sort-less-equal", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p AND sk <= :s","ExpressionAttributeValues":{":p":{"S":"order"},":s":{"N":"10"}}}`},
+	{name: "query/sort-greater-first", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"#s > :s AND #p = :p","ExpressionAttributeNames":{"#p":"pk","#s":"sk"},"ExpressionAttributeValues":{":p":{"S":"order"},":s":{"N":"10"}}}`},
+	{name: "query/sort-greater-equal", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p AND sk >= :s","ExpressionAttributeValues":{":p":{"S":"order"},":s":{"N":"1e1"}},"ScanIndexForward":false}`},
+	{name: "query/expression-package", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"(#0 = :0) AND (#1 BETWEEN :1 AND :2)","ExpressionAttributeNames":{"#0":"pk","#1":"sk"},"ExpressionAttributeValues":{":0":{"S":"order"},":1":{"N":"0"},":2":{"N":"10"}},"ScanIndexForward":false}`},
+	{name: "query/sort-equal", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p AND sk = :s","ExpressionAttributeValues":{":p":{"S":"order"},":s":{"N":"9.0"}}}`},
+	{name: "query/between-none", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p AND sk BETWEEN :a AND :b","ExpressionAttributeValues":{":p":{"S":"order"},":a":{"N":"11"},":b":{"N":"19"}}}`},
+	{name: "query/filter-page", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","FilterExpression":"attribute_exists(v)","ExpressionAttributeValues":{":p":{"S":"order"}},"Limit":3}`},
+	{name: "query/empty-partition", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"none"}}}`},
+	{name: "query/value-type-mismatch", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"N":"1"}}}`},
+	{name: "query/hash-only", op: "Query", body: `{"TableName":"hash","KeyConditionExpression":"dt = :d","ExpressionAttributeValues":{":d":{"S":"seed-2"}}}`},
+	{name: "query/order-clean", op: "BatchWriteItem", body: `{"RequestItems":{"range":[{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"9"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"10"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"100"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"-1.5"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"20"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"order"},"sk":{"N":"0.5"}}}}]}}`},
+	{name: "query/order-cleaned", op: "Query", body: `{"TableName":"range","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"order"}}}`},
 
 	// Scan
 	{name: "scan/ok", op: "Scan", body: `{"TableName":"range"}`},
@@ -269,6 +291,11 @@ var confCases = []confCase{
 	{name: "transact-write/condition-fails", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t3"}}}},{"ConditionCheck":{"TableName":"hash","Key":{"dt":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(dt)"}}]}`},
 	{name: "transact-write/same-item-twice", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t1"}}}},{"Delete":{"TableName":"hash","Key":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-write/101", op: "TransactWriteItems", body: manyTransactPuts(101)},
+	// All or nothing (the embedded backend runs the transaction on a copy of its items).
+	{name: "transact-write/cancelled-writes-nothing", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t-none"}}}},{"Update":{"TableName":"hash","Key":{"dt":{"S":"t2"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}},{"ConditionCheck":{"TableName":"hash","Key":{"dt":{"S":"t1"}},"ConditionExpression":"attribute_not_exists(dt)"}}]}`},
+	{name: "transact-write/cancelled-put-absent", op: "GetItem", body: `{"TableName":"hash","Key":{"dt":{"S":"t-none"}}}`},
+	{name: "transact-write/counter-add", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":"t-c1"}},"ConditionExpression":"attribute_not_exists(dt)"}},{"Update":{"TableName":"hash","Key":{"dt":{"S":"t2"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}}]}`},
+	{name: "transact-write/counter-read", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[{"dt":{"S":"t2"}},{"dt":{"S":"t-c1"}}],"ConsistentRead":true}}}`},
 	{name: "transact-write/missing-table", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"nope","Item":{"dt":{"S":"t1"}}}}]}`},
 	{name: "transact-write/empty-key", op: "TransactWriteItems", body: `{"TransactItems":[{"Put":{"TableName":"hash","Item":{"dt":{"S":""}}}}]}`},
 

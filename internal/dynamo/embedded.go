@@ -43,6 +43,7 @@ type embeddedHandler struct {
 	next   http.Handler
 	mu     sync.RWMutex
 	tables map[string]tableMeta // guarded by mu
+	keys   map[string]*keyIndex // each table's keys in order, for Query (front_query.go); guarded by mu
 }
 
 // tableMeta is what minidyn forgets: the CreateTable fields DescribeTable should echo.
@@ -64,7 +65,7 @@ var minidynOps = []string{
 }
 
 func newEmbeddedHandler(next http.Handler) *embeddedHandler {
-	return &embeddedHandler{next: next, tables: map[string]tableMeta{}}
+	return &embeddedHandler{next: next, tables: map[string]tableMeta{}, keys: map[string]*keyIndex{}}
 }
 
 func (h *embeddedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -136,8 +137,10 @@ func (h *embeddedHandler) tableOp(w http.ResponseWriter, r *http.Request, op str
 			in.tableMeta.Indexes[ix.IndexName] = indexMeta{KeySchema: ix.KeySchema}
 		}
 		h.tables[in.TableName] = in.tableMeta
+		h.keys[in.TableName] = newKeyIndex()
 	case "DeleteTable":
 		defer delete(h.tables, in.TableName)
+		delete(h.keys, in.TableName)
 	}
 	size := 0
 	if op == "DescribeTable" {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/truora/minidyn/server"
 )
 
 // The item operations of the front (see front.go): validate, run on minidyn,
@@ -179,10 +177,10 @@ func (h *embeddedHandler) updateItem(in obj) (obj, *apiError) {
 	return out, nil
 }
 
-// read answers Query and Scan. minidyn reads the items in order (without Limit,
-// filter or projection); the page (Limit, 1 MB), the filter (run by minidyn on the
-// same range), the projection and the counts are done here, as DynamoDB does:
-// Limit counts items read, not items matched.
+// read answers Query and Scan. The key index (front_query.go) or minidyn reads
+// the items in order (without Limit, filter or projection); the page (Limit, 1 MB),
+// the filter (run by minidyn on the same items), the projection and the counts are
+// done here, as DynamoDB does: Limit counts items read, not items matched.
 func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 	table, err := h.table(in)
 	if err != nil {
@@ -248,27 +246,44 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 	if kc, ok := in["KeyConditionExpression"].(string); ok {
 		prune(base, in, kc)
 	}
-	all, err := h.call(op, base)
-	if err != nil {
-		return nil, err
-	}
-	items := listOf(all["Items"])
-	keys := m.keyNames(index)
 	var page []obj
-	size := 0
-	for _, it := range items {
-		if limit > 0 && len(page) == limit {
-			break
+	size, cut := 0, false
+	take := func(it obj) bool {
+		if (limit > 0 && len(page) == limit) || (size+itemSize(it) > maxPage && len(page) > 0) {
+			cut = true
+			return false
 		}
-		if size += itemSize(it); size > maxPage && len(page) > 0 {
-			break
-		}
+		size += itemSize(it)
 		page = append(page, it)
+		return true
 	}
+	plan, indexed := keyRange{}, false
+	if op == "Query" {
+		var err *apiError
+		if plan, indexed, err = h.planQuery(table, m, in); err != nil { // front_query.go
+			return nil, err
+		}
+	}
+	if indexed {
+		if err := h.readRange(table, plan, take); err != nil {
+			return nil, err
+		}
+	} else {
+		all, err := h.call(op, base)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range listOf(all["Items"]) {
+			if !take(it) {
+				break
+			}
+		}
+	}
+	keys := m.keyNames(index)
 	// DynamoDB answers a LastEvaluatedKey when the page is cut, and also when a
 	// Limit page is full with nothing after it.
 	var last obj
-	if len(page) > 0 && (len(page) < len(items) || len(page) == limit) {
+	if len(page) > 0 && (cut || len(page) == limit) {
 		last = obj{}
 		for _, k := range keys {
 			if v, ok := page[len(page)-1][k]; ok {
@@ -284,8 +299,15 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 		q["FilterExpression"] = f
 		prune(q, in, f+" "+jsonText(base["KeyConditionExpression"]))
 		ok := map[string]bool{}
-		hits, err := h.call(op, q)
+		var hits obj
+		if indexed {
+			ok, err = filterPage(m, page, q)
+		} else {
+			hits, err = h.call(op, q)
+		}
 		switch {
+		case indexed && err != nil:
+			return nil, err
 		case err != nil && strings.Contains(err.msg, "is not supported for path="):
 			// minidyn fails the whole read when a function meets an item whose
 			// attribute is missing or of another type; DynamoDB takes the function
@@ -340,15 +362,8 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 // filterEach runs filter on each item alone, in a scratch minidyn of one table:
 // an item the filter's functions cannot handle does not match.
 func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiError) {
-	scratch := &embeddedHandler{next: server.NewServer(), tables: map[string]tableMeta{}}
-	var defs []any
-	_ = json.Unmarshal(m.AttributeDefinitions, &defs)
-	var schema []any
-	for _, k := range m.KeySchema {
-		schema = append(schema, obj{"AttributeName": k.AttributeName, "KeyType": k.KeyType})
-	}
-	if _, err := scratch.callRaw("CreateTable", obj{"TableName": "scratch", "AttributeDefinitions": defs,
-		"KeySchema": schema, "BillingMode": "PAY_PER_REQUEST"}); err != nil {
+	scratch, err := scratchTable(m)
+	if err != nil {
 		return nil, err
 	}
 	ok := map[string]bool{}
@@ -744,7 +759,9 @@ func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
 			}
 		}
 	}
-	out, err := h.forward("TransactWriteItems", in)
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	out, err := h.transact(fwd) // front_transact.go
 	if err != nil {
 		return nil, err
 	}

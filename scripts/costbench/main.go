@@ -127,8 +127,16 @@ func run(sizes []int, n int) error {
 			hi = sizes[slices.Index(sizes, hi)-1]
 		}
 		a, b := results[d.name][lo], results[d.name][hi]
+		if len(sizes) == 1 && a.failed == "" {
+			fmt.Printf("ratio %-18s none: one size only\n", d.name)
+			continue
+		}
 		if a.failed != "" || hi == lo {
-			fmt.Printf("ratio %-18s none: it failed from %d items on\n", d.name, lo)
+			from := lo // the first size it failed at
+			if a.failed == "" {
+				from = sizes[1]
+			}
+			fmt.Printf("ratio %-18s none: it failed from %d items on\n", d.name, from)
 			continue
 		}
 		note := ""
