@@ -14,8 +14,11 @@
 // copy and its output read: a sample ends at the line after the verdict (the
 // progress line) of the check run that began after the write. go test's
 // sample ends when it exits. It prints each sample, the median, the 90th
-// percentile and the goal. Everything listens on 127.0.0.1 and stops when the
-// command ends (after -timeout at the latest).
+// percentile and the goal, and the CPU time each edit cost (the process and
+// the children it waited for: go build, the functions): on a busy machine the
+// wall time says more about the other users than about the code, the CPU time
+// much less. Everything listens on 127.0.0.1 and stops when the command ends
+// (after -timeout at the latest).
 package main
 
 import (
@@ -30,6 +33,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -73,7 +77,8 @@ type tree struct {
 	main string // steps/05-put-then-scan/main.go
 	w    *watcher
 
-	watch, gotest []time.Duration
+	watch, gotest       []time.Duration
+	watchCPU, gotestCPU []time.Duration // CPU time of watch or go test and their children, per edit
 }
 
 func bench(ctx context.Context, n int, only, compare string, keep bool) error {
@@ -126,6 +131,7 @@ func bench(ctx context.Context, n int, only, compare string, keep bool) error {
 		}
 		for i := range n {
 			for _, t := range trees {
+				cpu0 := processCPU(t.w.cmd.Process.Pid)
 				start := time.Now()
 				if err := next(t); err != nil {
 					return err
@@ -135,8 +141,9 @@ func bench(ctx context.Context, n int, only, compare string, keep bool) error {
 					return fmt.Errorf("%s: watch, edit %d: %w", t.name, i+1, err)
 				}
 				d := time.Since(start)
-				t.watch = append(t.watch, d)
-				fmt.Printf("watch  %-14s edit %2d/%d: %5.2f s  %s\n", t.name, i+1, n, d.Seconds(), verdict)
+				cpu := processCPU(t.w.cmd.Process.Pid) - cpu0
+				t.watch, t.watchCPU = append(t.watch, d), append(t.watchCPU, cpu)
+				fmt.Printf("watch  %-14s edit %2d/%d: %5.2f s  cpu %5.2f s  %s\n", t.name, i+1, n, d.Seconds(), cpu.Seconds(), verdict)
 				time.Sleep(500 * time.Millisecond) // let the watcher settle
 			}
 		}
@@ -151,37 +158,38 @@ func bench(ctx context.Context, n int, only, compare string, keep bool) error {
 				if err := next(t); err != nil {
 					return err
 				}
-				last, err := t.goTest(ctx)
+				last, cpu, err := t.goTest(ctx)
 				if err != nil {
 					return fmt.Errorf("%s: go test, edit %d: %w", t.name, i+1, err)
 				}
 				d := time.Since(start)
-				t.gotest = append(t.gotest, d)
-				fmt.Printf("gotest %-14s edit %2d/%d: %5.2f s  %s\n", t.name, i+1, n, d.Seconds(), last)
+				t.gotest, t.gotestCPU = append(t.gotest, d), append(t.gotestCPU, cpu)
+				fmt.Printf("gotest %-14s edit %2d/%d: %5.2f s  cpu %5.2f s  %s\n", t.name, i+1, n, d.Seconds(), cpu.Seconds(), last)
 			}
 		}
 	}
 
 	fmt.Printf("\neditbench: load average %s at the end\n", loadavg())
 	for _, t := range trees {
-		report("workshop watch 05", t.name, t.watch, watchGoal)
-		report("go test ./steps/05-*", t.name, t.gotest, goTestGoal)
+		report("workshop watch 05", t.name, t.watch, t.watchCPU, watchGoal)
+		report("go test ./steps/05-*", t.name, t.gotest, t.gotestCPU, goTestGoal)
 	}
 	if len(trees) == 2 {
+		a, b := trees[0], trees[1]
 		for _, kind := range []struct {
-			name string
-			a, b []time.Duration
-		}{{"workshop watch 05", trees[0].watch, trees[1].watch}, {"go test ./steps/05-*", trees[0].gotest, trees[1].gotest}} {
+			name             string
+			a, b, aCPU, bCPU []time.Duration
+		}{{"workshop watch 05", a.watch, b.watch, a.watchCPU, b.watchCPU}, {"go test ./steps/05-*", a.gotest, b.gotest, a.gotestCPU, b.gotestCPU}} {
 			if len(kind.a) > 0 && len(kind.b) > 0 {
-				fmt.Printf("%-22s median of the working tree / median of %s: %.2f\n", kind.name, trees[1].name,
-					median(kind.a).Seconds()/median(kind.b).Seconds())
+				fmt.Printf("%-22s working tree / %s: median wall %.2f, median cpu %.2f\n", kind.name, b.name,
+					median(kind.a).Seconds()/median(kind.b).Seconds(), median(kind.aCPU).Seconds()/median(kind.bCPU).Seconds())
 			}
 		}
 	}
 	return nil
 }
 
-func report(what, name string, ds []time.Duration, goal time.Duration) {
+func report(what, name string, ds, cpu []time.Duration, goal time.Duration) {
 	if len(ds) == 0 {
 		return
 	}
@@ -189,9 +197,35 @@ func report(what, name string, ds []time.Duration, goal time.Duration) {
 	if median(ds) > goal {
 		verdict = "MISSES the goal"
 	}
-	fmt.Printf("%-22s %-14s median %5.2f s  p90 %5.2f s  (n=%d; goal: median ≤ %.1f s: %s)\n",
-		what, name, median(ds).Seconds(), percentile(ds, 90).Seconds(), len(ds), goal.Seconds(), verdict)
+	fmt.Printf("%-22s %-14s median %5.2f s  p90 %5.2f s  cpu median %5.2f s  (n=%d; goal: median ≤ %.1f s: %s)\n",
+		what, name, median(ds).Seconds(), percentile(ds, 90).Seconds(), median(cpu).Seconds(), len(ds), goal.Seconds(), verdict)
 }
+
+// processCPU is the CPU time of a running process and of the children it
+// has waited for (go build, the functions' processes once stopped), from
+// /proc; 0 where there is none.
+func processCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses: utime is
+	// the 14th field of the line, then stime, cutime, cstime, in clock ticks.
+	i := strings.LastIndexByte(string(data), ')')
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:15] {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, 100 on Linux.
+const clockTicks = 100
 
 func median(ds []time.Duration) time.Duration {
 	s := slices.Sorted(slices.Values(ds))
@@ -323,20 +357,21 @@ func (t *tree) edit(mark string) error {
 	return os.WriteFile(t.main, out, 0o644)
 }
 
-// goTest runs go test on the step and returns its last line.
-func (t *tree) goTest(ctx context.Context) (string, error) {
+// goTest runs go test on the step and returns its last line and the CPU
+// time of go test and its children.
+func (t *tree) goTest(ctx context.Context) (string, time.Duration, error) {
 	cmd := exec.CommandContext(ctx, "go", "test", "./steps/"+slug)
 	cmd.Dir = t.dir
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	last := lines[len(lines)-1]
 	if err != nil {
-		return "", fmt.Errorf("%w:\n%s", err, out)
+		return "", 0, fmt.Errorf("%w:\n%s", err, out)
 	}
 	if strings.Contains(last, "(cached)") {
-		return "", fmt.Errorf("go test answered from its cache after an edit: %s", last)
+		return "", 0, fmt.Errorf("go test answered from its cache after an edit: %s", last)
 	}
-	return last, nil
+	return last, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // watcher is a running `workshop watch 05` and its output, line by line.
