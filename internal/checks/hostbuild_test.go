@@ -16,8 +16,7 @@ import (
 func TestHostBuildsBuildOncePerRun(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})
-	old := buildHost
-	buildHost = func(ctx context.Context, dir, outDir string) (string, error) {
+	build := func(ctx context.Context, dir, outDir string) (string, error) {
 		calls.Add(1)
 		<-release
 		if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -26,9 +25,7 @@ func TestHostBuildsBuildOncePerRun(t *testing.T) {
 		bin := filepath.Join(outDir, "bootstrap")
 		return bin, os.WriteFile(bin, []byte(dir), 0o755)
 	}
-	t.Cleanup(func() { buildHost = old })
-
-	b, err := newHostBuilds(time.Time{})
+	b, err := newHostBuilds(time.Time{}, build)
 	if err != nil {
 		t.Fatal(err)
 	}
