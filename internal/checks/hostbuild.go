@@ -18,14 +18,16 @@ import (
 // edit, no cache has it yet). Every script of the run gets the same
 // bootstrap, which stays in dir until the run ends.
 type hostBuilds struct {
-	ctx       context.Context // the run's: a build outlives the script that asked first
-	cancel    context.CancelFunc
-	dir       string
-	buildHost func(ctx context.Context, codeDir, outDir string) (string, error)
+	ctx    context.Context // the run's: a build outlives the script that asked first
+	cancel context.CancelFunc
+	dir    string
 
 	mu     sync.Mutex
 	builds map[string]*hostBuild // by CodeUri directory
 }
+
+// buildHost builds for this machine; tests replace it.
+var buildHost = gobuild.BuildHost
 
 type hostBuild struct {
 	done chan struct{} // closed once bin and err are set
@@ -43,7 +45,7 @@ func (b *hostBuilds) build(ctx context.Context, codeDir, _ string) (string, erro
 		out := filepath.Join(b.dir, strconv.Itoa(len(b.builds)))
 		go func() {
 			defer close(hb.done)
-			hb.bin, hb.err = b.buildHost(b.ctx, codeDir, out)
+			hb.bin, hb.err = buildHost(b.ctx, codeDir, out)
 		}()
 	}
 	b.mu.Unlock()
@@ -55,18 +57,14 @@ func (b *hostBuilds) build(ctx context.Context, codeDir, _ string) (string, erro
 	}
 }
 
-// newHostBuilds starts a run's builds with build (nil: gobuild.BuildHost);
-// close ends them.
-func newHostBuilds(deadline time.Time, build func(ctx context.Context, codeDir, outDir string) (string, error)) (*hostBuilds, error) {
-	if build == nil {
-		build = gobuild.BuildHost
-	}
+// newHostBuilds starts a run's builds; close ends them.
+func newHostBuilds(deadline time.Time) (*hostBuilds, error) {
 	dir, err := os.MkdirTemp("", "workshop-checks-build-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a build directory: %w", err)
 	}
 	ctx, cancel := scriptContext(deadline)
-	return &hostBuilds{ctx: ctx, cancel: cancel, dir: dir, buildHost: build, builds: map[string]*hostBuild{}}, nil
+	return &hostBuilds{ctx: ctx, cancel: cancel, dir: dir, builds: map[string]*hostBuild{}}, nil
 }
 
 // close stops the builds still running, once no script waits for them, and

@@ -16,7 +16,8 @@ import (
 func TestHostBuildsBuildOncePerRun(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})
-	build := func(ctx context.Context, dir, outDir string) (string, error) {
+	old := buildHost
+	buildHost = func(ctx context.Context, dir, outDir string) (string, error) {
 		calls.Add(1)
 		<-release
 		if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -25,7 +26,9 @@ func TestHostBuildsBuildOncePerRun(t *testing.T) {
 		bin := filepath.Join(outDir, "bootstrap")
 		return bin, os.WriteFile(bin, []byte(dir), 0o755)
 	}
-	b, err := newHostBuilds(time.Time{}, build)
+	t.Cleanup(func() { buildHost = old })
+
+	b, err := newHostBuilds(time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

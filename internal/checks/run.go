@@ -58,10 +58,6 @@ type Target struct {
 	ScriptsDir string
 	// Env adds variables the scripts see ($NAME).
 	Env map[string]string
-	// HostBuild builds a function's code for this machine, once per run
-	// (see hostBuilds); nil is gobuild.BuildHost. watch passes one that
-	// waits for the build it swaps in, so the checks can start meanwhile.
-	HostBuild func(ctx context.Context, codeDir, outDir string) (string, error)
 }
 
 func (t Target) scriptsDir() string {
@@ -139,7 +135,7 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
 	}
 	dep := newDeployment()
-	builds, err := newHostBuilds(deadline, t.HostBuild)
+	builds, err := newHostBuilds(deadline)
 	if err != nil {
 		return nil, err
 	}

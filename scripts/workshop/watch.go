@@ -201,58 +201,17 @@ func (r *reloader) changed(ctx context.Context, files []string) {
 	if templ {
 		r.templateChanged(head)
 	}
-	var finish func(show bool) // the checks started beside the swap
 	if len(swap) > 0 {
-		var swapped bool
-		if r.check && ctx.Err() == nil {
-			finish, swapped = r.checkBeside(ctx, func() bool { return r.swap(ctx, head, swap, names) })
-		} else {
-			swapped = r.swap(ctx, head, swap, names)
-		}
-		if !swapped {
+		if !r.swap(ctx, head, swap, names) {
 			return
 		}
 	}
 	if len(r.stale) > 0 && !templ {
 		fmt.Fprintf(r.out, "note: the stack still runs the template as it was at start (%s changed since): to deploy it, Ctrl-C, then %s\n", strings.Join(r.stale, ", "), r.again())
 	}
-	switch {
-	case finish != nil:
-		finish(true)
-	case r.check && ctx.Err() == nil:
+	if r.check && ctx.Err() == nil {
 		r.checkStep(ctx)
 	}
-}
-
-// checkBeside runs swap, which reports whether the new code is in place,
-// and the step's checks at once: the build check cross-compiles while the
-// swap builds for this machine, and the checks that deploy the step wait for
-// the swap's build (then in the build cache) instead of making their own.
-// When the swap fails (the code does not compile), the checks are dropped:
-// the swap said why. finish shows their verdict; swapped is swap's answer.
-func (r *reloader) checkBeside(ctx context.Context, swap func() bool) (finish func(show bool), swapped bool) {
-	done := make(chan struct{}) // the swap ended
-	var failed error
-	wait := func(ctx context.Context, codeDir, outDir string) (string, error) {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-		if failed != nil {
-			return "", failed
-		}
-		return gobuild.BuildHost(ctx, codeDir, outDir)
-	}
-	checked := r.startCheck(ctx, wait)
-	if !swap() {
-		failed = errors.New("the code was not swapped in")
-		close(done)
-		checked(false)
-		return nil, false
-	}
-	close(done)
-	return checked, true
 }
 
 // templateChanged says what a template edit means for the running stack.
@@ -320,67 +279,45 @@ func (r *reloader) swap(ctx context.Context, head string, ids, names []string) b
 // checkStep runs the step's checks and prints the first failure with its
 // hint, and the progress of every step.
 func (r *reloader) checkStep(ctx context.Context) {
-	r.startCheck(ctx, nil)(true)
-}
-
-// startCheck starts a run of the step's checks that builds the functions
-// with hostBuild (nil: as any run does). finish waits for it and, with show,
-// prints what checkStep prints; without, the run is dropped. One run at a
-// time: a run waits for the one before to finish.
-func (r *reloader) startCheck(ctx context.Context, hostBuild func(ctx context.Context, codeDir, outDir string) (string, error)) (finish func(show bool)) {
-	show := make(chan bool, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r.checking.Lock()
-		defer r.checking.Unlock()
-		t, err := checks.Resolve(r.t.Dir)
-		if err != nil {
-			if <-show {
-				fmt.Fprintln(r.out, "workshop: checking:", err)
-			}
-			return
-		}
-		if t.Mode == checks.Verify {
-			t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
-		}
-		t.HostBuild = hostBuild
-		key := verdictKey(t.Dir, t.Step)
-		start := time.Now()
-		results, err := t.Check(nil, time.Now().Add(2*time.Minute))
-		took := time.Since(start)
-		if !<-show || ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			fmt.Fprintln(r.out, "workshop: checking:", err)
-			return
-		}
-		if verdictKey(t.Dir, t.Step) == key { // not saved again while checking
-			verdicts.Lock()
-			verdicts.m[key] = verdictOf(results)
-			verdicts.Unlock()
-		}
-		lines := checks.Judge(t, results)
-		if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
-			fmt.Fprintln(r.out, lines[i].Text)
-			fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
-		} else if len(lines) > 0 {
-			fmt.Fprintln(r.out, lines[len(lines)-1].Text)
-			if next := nextStep(t); next != "" {
-				fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
-			}
-		}
-		fmt.Fprintln(r.out, tookLine(took, results))
-		fmt.Fprintln(r.out, progressLine(t))
-	}()
-	return func(s bool) {
-		if s {
-			fmt.Fprintf(r.out, "checking %s ...\n", r.t.Step.Slug)
-		}
-		show <- s
-		<-done
+	r.checking.Lock()
+	defer r.checking.Unlock()
+	t, err := checks.Resolve(r.t.Dir)
+	if err != nil {
+		fmt.Fprintln(r.out, "workshop: checking:", err)
+		return
 	}
+	if t.Mode == checks.Verify {
+		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
+	}
+	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
+	key := verdictKey(t.Dir, t.Step)
+	start := time.Now()
+	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
+	took := time.Since(start)
+	if err != nil {
+		fmt.Fprintln(r.out, "workshop: checking:", err)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if verdictKey(t.Dir, t.Step) == key { // not saved again while checking
+		verdicts.Lock()
+		verdicts.m[key] = verdictOf(results)
+		verdicts.Unlock()
+	}
+	lines := checks.Judge(t, results)
+	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
+		fmt.Fprintln(r.out, lines[i].Text)
+		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
+	} else if len(lines) > 0 {
+		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
+		if next := nextStep(t); next != "" {
+			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
+		}
+	}
+	fmt.Fprintln(r.out, tookLine(took, results))
+	fmt.Fprintln(r.out, progressLine(t))
 }
 
 // tookLine says how long the checks took and which took longest: what the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -218,26 +217,5 @@ func TestTookLine(t *testing.T) {
 		if got := tookLine(2300*time.Millisecond, tt.results); got != tt.want {
 			t.Errorf("tookLine = %q, want %q", got, tt.want)
 		}
-	}
-}
-
-// TestCheckBeside: the checks that start beside a swap are shown after it,
-// and dropped when the code could not be swapped in (the swap said why).
-func TestCheckBeside(t *testing.T) {
-	var out strings.Builder
-	r := &reloader{t: checks.Target{Dir: t.TempDir(), Step: checks.Step{Slug: "05-x"}}, out: &out, check: true}
-	finish, swapped := r.checkBeside(t.Context(), func() bool { fmt.Fprintln(&out, "does not compile"); return false })
-	if finish != nil || swapped || out.String() != "does not compile\n" {
-		t.Errorf("after a failed swap: finish set %v, swapped %v, output:\n%s", finish != nil, swapped, out.String())
-	}
-	out.Reset()
-	finish, swapped = r.checkBeside(t.Context(), func() bool { fmt.Fprintln(&out, "rebuilt"); return true })
-	if finish == nil || !swapped {
-		t.Fatalf("after a swap: finish set %v, swapped %v", finish != nil, swapped)
-	}
-	finish(true)
-	// Not a step folder: the run says so, after the swap's line.
-	if got := out.String(); !strings.HasPrefix(got, "rebuilt\nchecking 05-x ...\nworkshop: checking:") {
-		t.Errorf("after a swap, the output is:\n%s", got)
 	}
 }
