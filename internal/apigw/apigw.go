@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 )
 
 // Invoker runs a function synchronously, as API Gateway invokes Lambda.
@@ -111,8 +113,8 @@ func (n *node) addPreflights(c *CORS) {
 type Config struct {
 	APIs      []API
 	Logs      io.Writer // one access-log line per request; nil discards
-	AccountID string    // default 123456789012
-	Region    string    // default us-east-1
+	AccountID string    // default account.ID
+	Region    string    // default account.DefaultRegion
 	// IntegrationTimeout overrides API Gateway's integration timeout (29 s
 	// for REST APIs, 30 s for HTTP APIs); for tests.
 	IntegrationTimeout time.Duration
@@ -120,14 +122,12 @@ type Config struct {
 
 // Limits API Gateway enforces.
 const (
-	MaxBodyBytes      = 10 << 20 // payload limit, both kinds of API
-	RESTTimeout       = 29 * time.Second
-	HTTPAPITimeout    = 30 * time.Second
-	DefaultRESTStage  = "Prod"
-	DefaultHTTPStage  = "$default"
-	defaultAPIID      = "1234567890"
-	defaultAccountID  = "123456789012"
-	defaultRegionName = "us-east-1"
+	MaxBodyBytes     = 10 << 20 // payload limit, both kinds of API
+	RESTTimeout      = 29 * time.Second
+	HTTPAPITimeout   = 30 * time.Second
+	DefaultRESTStage = "Prod"
+	DefaultHTTPStage = "$default"
+	defaultAPIID     = "1234567890"
 )
 
 // apiError is one of API Gateway's own answers, body exactly as sent (the
@@ -189,10 +189,10 @@ type gateway struct {
 // with the $default stage only at the root, as on AWS.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.AccountID == "" {
-		cfg.AccountID = defaultAccountID
+		cfg.AccountID = account.ID
 	}
 	if cfg.Region == "" {
-		cfg.Region = defaultRegionName
+		cfg.Region = account.DefaultRegion
 	}
 	if cfg.Logs == nil {
 		cfg.Logs = io.Discard

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 )
 
 // fakeInvoker records the events it receives and answers a fixed output.
@@ -128,7 +129,7 @@ func TestEvent(t *testing.T) {
 		{name: "request context", method: "GET", target: "/hello", header: http.Header{"User-Agent": {"curl/8.5.0"}},
 			check: func(t *testing.T, ev events.APIGatewayProxyRequest) {
 				rc := ev.RequestContext
-				eq(t, "accountId", rc.AccountID, "123456789012")
+				eq(t, "accountId", rc.AccountID, account.ID) // the default
 				eq(t, "apiId", rc.APIID, "1234567890")
 				eq(t, "stage", rc.Stage, "Prod")
 				eq(t, "resourcePath", rc.ResourcePath, "/hello")

@@ -355,6 +355,9 @@ func TestGatewayErrors(t *testing.T) {
 				eq(t, "Content-Type", resp.Header.Get("Content-Type"), "application/json")
 				eq(t, "function calls", inv.calls(), before)
 			}
+			if tt.status == 400 && !tt.httpAPI {
+				eq(t, "x-amzn-ErrorType", resp.Header.Get("x-amzn-ErrorType"), "BadRequestException")
+			}
 		})
 	}
 

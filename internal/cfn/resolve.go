@@ -108,9 +108,9 @@ func (e *Env) call(fn string, arg any) (any, error) {
 	case "Fn::Sub":
 		return e.sub(arg)
 	case "Fn::If":
-		l, ok := arg.([]any)
-		if !ok || len(l) != 3 {
-			return nil, fmt.Errorf("!If takes [condition, value if true, value if false], got %v", arg)
+		l, err := fnArgs(arg, 3, "!If", "[condition, value if true, value if false]")
+		if err != nil {
+			return nil, err
 		}
 		name, _ := l[0].(string)
 		b, ok := e.Conditions[name]
@@ -122,9 +122,9 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		}
 		return e.resolve(l[2])
 	case "Fn::Join":
-		l, ok := arg.([]any)
-		if !ok || len(l) != 2 {
-			return nil, fmt.Errorf("!Join takes [delimiter, [values]], got %v", arg)
+		l, err := fnArgs(arg, 2, "!Join", "[delimiter, [values]]")
+		if err != nil {
+			return nil, err
 		}
 		items, err := e.resolve(l[1])
 		if err != nil {
@@ -140,9 +140,9 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		}
 		return strings.Join(strs, fmt.Sprint(l[0])), nil
 	case "Fn::Select":
-		l, ok := arg.([]any)
-		if !ok || len(l) != 2 {
-			return nil, fmt.Errorf("!Select takes [index, [values]], got %v", arg)
+		l, err := fnArgs(arg, 2, "!Select", "[index, [values]]")
+		if err != nil {
+			return nil, err
 		}
 		idx, err := e.ResolveString(l[0])
 		if err != nil {
@@ -159,9 +159,9 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		}
 		return list[i], nil
 	case "Fn::Split":
-		l, ok := arg.([]any)
-		if !ok || len(l) != 2 {
-			return nil, fmt.Errorf("!Split takes [delimiter, string], got %v", arg)
+		l, err := fnArgs(arg, 2, "!Split", "[delimiter, string]")
+		if err != nil {
+			return nil, err
 		}
 		s, err := e.ResolveString(l[1])
 		if err != nil {
@@ -174,6 +174,16 @@ func (e *Env) call(fn string, arg any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%s is not supported when running locally (supported: !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If)", shortName(fn))
+}
+
+// fnArgs is arg as the list of n arguments an intrinsic function fn takes
+// (form shows them, for the message).
+func fnArgs(arg any, n int, fn, form string) ([]any, error) {
+	l, ok := arg.([]any)
+	if !ok || len(l) != n {
+		return nil, fmt.Errorf("%s takes %s, got %v", fn, form, arg)
+	}
+	return l, nil
 }
 
 func shortName(fn string) string {

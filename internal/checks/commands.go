@@ -63,6 +63,7 @@ func registry() []*command {
 		iamCommands,
 		faultCommands,
 		loadCommands,
+		goTestCommands,
 	)
 }
 

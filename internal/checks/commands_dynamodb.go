@@ -57,6 +57,17 @@ func (st *state) tableName(ts *testscript.TestScript, id string) string {
 	return name
 }
 
+// scanTable reads every item of the table of resource id (deploying the step
+// on first use), and its name.
+func (st *state) scanTable(ts *testscript.TestScript, id string) (string, []map[string]any) {
+	name := st.tableName(ts, id)
+	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
+	if err != nil {
+		st.fail(ts, "reading table %s: %v", name, err)
+	}
+	return name, items
+}
+
 // table ID KEY TYPE: the local table of resource ID exists with HASH key KEY
 // of type TYPE (S, N, B). With !, it exists with another partition key or type.
 func runTable(ts *testscript.TestScript, st *state, in input) {
@@ -85,7 +96,7 @@ func runSeed(ts *testscript.TestScript, st *state, in input) {
 	}
 	name := st.tableName(ts, id)
 	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
-		st.fail(ts, "seeding table %s: %v", name, err)
+		st.seedFailed(ts, id, name, err)
 	}
 }
 
@@ -110,18 +121,20 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 		items[i] = map[string]any{info.HashKey: fmt.Sprintf("seed-%06d", i+1), "pad": pad}
 	}
 	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
-		st.fail(ts, "seeding table %s: %v", name, err)
+		st.seedFailed(ts, id, name, err)
 	}
+}
+
+// seedFailed fails a check whose test items the table refused: most often its
+// key schema is not yet the one the step asks for, which is the learner's to fix.
+func (st *state) seedFailed(ts *testscript.TestScript, id, name string, err error) {
+	st.fail(ts, "table %s (resource %s) refused the check's test items, so its key schema is likely not yet the one this step asks for (template.yaml): %v", name, id, err)
 }
 
 // count ID N: the table of resource ID holds N items. With !, another number.
 func runCount(ts *testscript.TestScript, st *state, in input) {
 	id, want := in.args[0], in.args[1]
-	name := st.tableName(ts, id)
-	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
-	if err != nil {
-		st.fail(ts, "reading table %s: %v", name, err)
-	}
+	name, items := st.scanTable(ts, id)
 	b, _ := json.Marshal(items)
 	fmt.Fprintf(ts.Stdout(), "%s\n", shown(string(b)))
 	switch same := strconv.Itoa(len(items)) == want; {
@@ -130,7 +143,7 @@ func runCount(ts *testscript.TestScript, st *state, in input) {
 	case !in.neg && !same:
 		var fewer string
 		if n, _ := strconv.Atoi(want); len(items) < n {
-			fewer = " A PutItem that fails stores nothing: check the error PutItem returns (log it and answer 500), and look for [local DynamoDB] lines in the logs."
+			fewer = " Fewer items: a PutItem whose key is already stored replaces that item, and one that fails stores nothing (check the error PutItem returns: log it and answer 500, and look for [local DynamoDB] lines in the logs)."
 		}
 		st.fail(ts, "table %s (resource %s) holds %d items; expected %s.%s%s", name, id, len(items), want, fewer, st.recentLogs())
 	}
@@ -147,11 +160,7 @@ const storedTimeSlack = 5 * time.Second
 // time stored in UTC, as Lambda's clock (TZ=:UTC) gives it. With !, no item has.
 func runStoredTime(ts *testscript.TestScript, st *state, in input) {
 	id, attr, layout := in.args[0], in.args[1], in.args[2]
-	name := st.tableName(ts, id)
-	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
-	if err != nil {
-		st.fail(ts, "reading table %s: %v", name, err)
-	}
+	name, items := st.scanTable(ts, id)
 	now := time.Now().UTC()
 	from, to := st.deployedAt.UTC().Truncate(time.Second).Add(-storedTimeSlack), now.Add(storedTimeSlack)
 	var nearest string

@@ -229,7 +229,7 @@ func runSeedBulk(ts *testscript.TestScript, st *state, in input) {
 	name := st.tableName(ts, id)
 	start := time.Now()
 	if err := dynamo.PutItemsParallel(st.ctx, st.stack.DB, name, items, 8); err != nil {
-		st.fail(ts, "seeding table %s: %v", name, err)
+		st.seedFailed(ts, id, name, err)
 	}
 	fmt.Fprintf(ts.Stdout(), "put %d items into %s in %s\n", n, name, time.Since(start).Round(time.Millisecond))
 }
@@ -238,11 +238,7 @@ func runSeedBulk(ts *testscript.TestScript, st *state, in input) {
 // none does.
 func runItems(ts *testscript.TestScript, st *state, in input) {
 	id, re := in.args[0], in.re[1]
-	name := st.tableName(ts, id)
-	items, err := dynamo.ScanAll(st.ctx, st.stack.DB, name)
-	if err != nil {
-		st.fail(ts, "reading table %s: %v", name, err)
-	}
+	name, items := st.scanTable(ts, id)
 	var match string
 	for _, it := range items {
 		b, _ := json.Marshal(it)

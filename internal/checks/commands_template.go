@@ -83,6 +83,17 @@ func (st *state) template(ts *testscript.TestScript, translated bool) (*cfn.Temp
 	return t, st.rel(st.templatePath())
 }
 
+// resource is resource id of the template (translated or not), with the
+// template and its name for messages; a missing one fails the check.
+func (st *state) resource(ts *testscript.TestScript, id string, translated bool) (*cfn.Template, string, any) {
+	t, where := st.template(ts, translated)
+	raw, ok := t.Doc["Resources"].(map[string]any)[id]
+	if !ok {
+		st.fail(ts, "%s has no resource %s%s", where, id, others(t))
+	}
+	return t, where, raw
+}
+
 func (st *state) app(ts *testscript.TestScript) *sam.App {
 	app, _, err := stack.Load(st.target.Dir, st.deployment)
 	if err != nil {
@@ -168,11 +179,7 @@ func at(t *cfn.Template, where, path string) string {
 func runProp(ts *testscript.TestScript, st *state, in input) {
 	id, path, want := in.args[0], in.args[1], in.args[2]
 	neg := in.neg
-	t, where := st.template(ts, in.flag("-translated"))
-	raw, ok := t.Doc["Resources"].(map[string]any)[id]
-	if !ok {
-		st.fail(ts, "%s has no resource %s%s", where, id, others(t))
-	}
+	t, where, raw := st.resource(ts, id, in.flag("-translated"))
 	got, found := lookupDots(raw, path)
 	line := at(t, where, id)
 	if parts := strings.SplitN(path, ".", 3); len(parts) >= 2 && parts[0] == "Properties" {
@@ -332,13 +339,10 @@ const UpdateGolden = "WORKSHOP_UPDATE_GOLDEN"
 // equals steps/NN/testdata/golden/NAME.json, recorded from the solution.
 func runGolden(ts *testscript.TestScript, st *state, in input) {
 	name, id := in.args[0], in.args[1]
-	t, where := st.template(ts, true)
-	raw, ok := t.Doc["Resources"].(map[string]any)[id]
-	if !ok {
-		st.fail(ts, "%s has no resource %s%s", where, id, others(t))
-	}
+	_, where, raw := st.resource(ts, id, true)
 	what := "resource " + id
 	if len(in.args) == 3 {
+		var ok bool
 		if raw, ok = lookupDots(raw, in.args[2]); !ok {
 			st.fail(ts, "%s: resource %s has no %s", where, id, in.args[2])
 		}
@@ -381,11 +385,7 @@ func runGolden(ts *testscript.TestScript, st *state, in input) {
 // receives identically. With !, the two differ.
 func runSameTranslation(ts *testscript.TestScript, st *state, in input) {
 	id, slug := in.args[0], in.args[1]
-	t, where := st.template(ts, true)
-	got, ok := t.Doc["Resources"].(map[string]any)[id]
-	if !ok {
-		st.fail(ts, "%s has no resource %s%s", where, id, others(t))
-	}
+	_, where, got := st.resource(ts, id, true)
 	other := filepath.Join(st.target.Root, "solutions", slug, stack.TemplateFile)
 	res, err := samtools.Analyze(st.ctx, other, samtools.Options{})
 	if err != nil {

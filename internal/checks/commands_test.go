@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -64,6 +64,7 @@ var negationCases = []struct {
 	{name: "walk", assert: "walk /access Items next 1", want: "returned 1 elements of Items, each exactly once"},
 	{name: "calls", setup: "request GET /access\nstatus 200", assert: "calls AccessFunction dynamodb:Scan", want: "called dynamodb:Scan 1 time(s)"},
 	{name: "collide", assert: "collide AccessFunction"},
+	{name: "gotest", assert: "gotest TestHandler 1"},
 	{name: "least-privilege", setup: "request GET /access\nstatus 200", assert: "least-privilege AccessFunction", want: "grants exactly what AccessFunction used; expected a broader grant"},
 }
 
@@ -98,10 +99,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 		}
 	}
 
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	fixture := filepath.Join(root, "internal", "checks", "fixtures", "access-log")
 	// One run per template: the scripts of a run share nothing but the app.
 	byEdit := map[[2]string]map[string]string{} // edit -> script name -> text
@@ -167,10 +165,7 @@ func TestEveryCommandNegatesOrRefuses(t *testing.T) {
 // expression, a wrong argument) stops with a usage error naming the
 // command, never a panic or a learner's failure.
 func TestUsageErrors(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	tests := map[string]struct{ script, want string }{
 		"logs-regexp":    {"logs '('", `usage error: logs: "(" is not a regular expression`},
 		"output-regexp":  {"output AccessApiUrl 'a[b'", `usage error: output: "a[b" is not a regular expression`},
@@ -192,6 +187,8 @@ func TestUsageErrors(t *testing.T) {
 		"table-key-type": {"table Table dt String", `usage error: table: TYPE is S, N or B`},
 		"fault-name":     {"fault AccessFunction Throttled", `usage error: fault: ERROR is one of InternalServerError, ProvisionedThroughputExceededException`},
 		"fault-count":    {"fault AccessFunction InternalServerError 0", `usage error: fault: N is how many calls get the error (at least 1), not "0"`},
+		"gotest-name":    {"gotest '^TestHandler$' 3", `usage error: gotest: TEST is the name of a test function (TestHandler), not "^TestHandler$"`},
+		"gotest-cases":   {"gotest TestHandler many", `usage error: gotest: MIN-CASES`},
 	}
 	scripts := map[string]string{}
 	for name, tt := range tests {

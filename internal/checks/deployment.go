@@ -5,8 +5,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
@@ -18,21 +20,56 @@ import (
 // with the defaults, so it fails here as it would in the participant's
 // account. Scripts see both: $PREFIX and $REGION.
 
-// checkRegions are the regions a run deploys to: any but sam.DefaultRegion,
+// checkRegions are the regions a run deploys to: any but account.DefaultRegion,
 // the seed app's region, where a region written in the code would still work.
 var checkRegions = []string{"eu-west-3", "eu-central-1", "eu-north-1", "ap-southeast-2", "ca-central-1", "sa-east-1", "us-west-2"}
 
-// newDeployment picks a run's Prefix ("p" and five lowercase letters: valid in
-// every name the templates build, function and table names included) and region.
-func newDeployment() sam.Deployment {
+// The variables that pin a run's Prefix and region, to run the checks again
+// as a failing run ran (Judge prints them under a failure).
+const (
+	PrefixEnv = "WORKSHOP_CHECK_PREFIX"
+	RegionEnv = "WORKSHOP_CHECK_REGION"
+)
+
+var (
+	// A Prefix fit for every name the templates build (function, table,
+	// role and stack names), with no hyphen so that it is never a template's
+	// default such as dva-hello.
+	prefixRE = regexp.MustCompile(`^[a-z][a-z0-9]{2,15}$`)
+	// A Region code: eu-west-3, ap-southeast-2, us-gov-west-1.
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[1-9]$`)
+)
+
+// newDeployment picks a run's Prefix ("p" and five lowercase letters) and
+// region, or takes those PrefixEnv and RegionEnv pin (read with getenv).
+func newDeployment(getenv func(string) string) (sam.Deployment, error) {
 	b := []byte{'p'}
 	for range 5 {
 		b = append(b, byte('a'+rand.IntN(26)))
 	}
-	return sam.Deployment{
-		Region: checkRegions[rand.IntN(len(checkRegions))],
-		Params: map[string]string{"Prefix": string(b)},
+	prefix := string(b)
+	if p := getenv(PrefixEnv); p != "" {
+		if !prefixRE.MatchString(p) {
+			return sam.Deployment{}, fmt.Errorf("%s=%q is not a Prefix the checks can deploy with: use 3 to 16 lowercase letters or digits, starting with a letter (as a failing run prints it, e.g. %s), or unset it for a random one", PrefixEnv, p, prefix)
+		}
+		prefix = p
 	}
+	region := checkRegions[rand.IntN(len(checkRegions))]
+	if r := getenv(RegionEnv); r != "" {
+		switch {
+		case !regionRE.MatchString(r):
+			return sam.Deployment{}, fmt.Errorf("%s=%q is not a Region code: use one such as %s (as a failing run prints it), or unset it for a random one", RegionEnv, r, region)
+		case r == account.DefaultRegion:
+			return sam.Deployment{}, fmt.Errorf("%s=%s is the seed app's Region, where a region written out by hand would go unnoticed: use another, such as %s, or unset it for a random one", RegionEnv, r, region)
+		}
+		region = r
+	}
+	return sam.Deployment{Region: region, Params: map[string]string{"Prefix": prefix}}, nil
+}
+
+// rerunLine says how a run was deployed and how to run the checks again so.
+func rerunLine(prefix, region string) string {
+	return fmt.Sprintf("checks ran as Prefix=%s region=%s; rerun with %s=%s %s=%s", prefix, region, PrefixEnv, prefix, RegionEnv, region)
 }
 
 // writtenOut explains a resolved name that still holds the template's
@@ -48,8 +85,8 @@ func (st *state) writtenOut(got, want string) string {
 			notes = append(notes, def+" is the default Prefix, written out by hand: build names with !Sub ${Prefix}-… and pass them with !Ref")
 		}
 	}
-	if d.Region != sam.DefaultRegion && strings.Contains(got, sam.DefaultRegion) {
-		notes = append(notes, sam.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
+	if d.Region != account.DefaultRegion && strings.Contains(got, account.DefaultRegion) {
+		notes = append(notes, account.DefaultRegion+" is the default region, written out by hand: use ${AWS::Region} or !GetAtt")
 	}
 	if len(notes) > 0 {
 		return " " + strings.Join(notes, "; ") + "."

@@ -1,6 +1,13 @@
 package checks
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
+)
 
 // TestDeploymentMistakesAreCaught breaks solutions in the ways that work
 // only with the template's defaults or the seed app's habits, and that pass
@@ -45,4 +52,70 @@ func TestDeploymentMistakesAreCaught(t *testing.T) {
 		{name: "time in another zone", step: "06", changes: []change{{"main.go", utcTime, zonedTime}}, check: "put-then-scan", first: zoned},
 	}
 	runMistakes(t, tests)
+}
+
+// TestPinnedDeployment: WORKSHOP_CHECK_PREFIX and WORKSHOP_CHECK_REGION pin
+// what a run deploys with, a bad value is refused by name, and a failing run
+// ends with the line that reruns it as it was.
+func TestPinnedDeployment(t *testing.T) {
+	tests := []struct {
+		name                   string
+		env                    map[string]string
+		wantPrefix, wantRegion string // "" : a random pick
+		wantErr                []string
+	}{
+		{name: "random", env: map[string]string{}},
+		{name: "pinned", env: map[string]string{PrefixEnv: "pabcde", RegionEnv: "eu-south-2"}, wantPrefix: "pabcde", wantRegion: "eu-south-2"},
+		{name: "prefix only", env: map[string]string{PrefixEnv: "alice1"}, wantPrefix: "alice1"},
+		{name: "hyphen", env: map[string]string{PrefixEnv: "dva-hello"}, wantErr: []string{`WORKSHOP_CHECK_PREFIX="dva-hello" is not a Prefix`, "3 to 16 lowercase letters or digits"}},
+		{name: "capitals", env: map[string]string{PrefixEnv: "Alice"}, wantErr: []string{`WORKSHOP_CHECK_PREFIX="Alice"`}},
+		{name: "too long", env: map[string]string{PrefixEnv: strings.Repeat("a", 17)}, wantErr: []string{"WORKSHOP_CHECK_PREFIX"}},
+		{name: "not a region", env: map[string]string{RegionEnv: "Paris"}, wantErr: []string{`WORKSHOP_CHECK_REGION="Paris" is not a Region code`}},
+		{name: "the seed region", env: map[string]string{RegionEnv: account.DefaultRegion}, wantErr: []string{"WORKSHOP_CHECK_REGION=us-east-1 is the seed app's Region"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := newDeployment(func(k string) string { return tt.env[k] })
+			if len(tt.wantErr) > 0 {
+				for _, w := range tt.wantErr {
+					if err == nil || !strings.Contains(err.Error(), w) {
+						t.Errorf("err = %v; want it to say %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix := d.Params["Prefix"]
+			if !prefixRE.MatchString(prefix) || (tt.wantPrefix != "" && prefix != tt.wantPrefix) {
+				t.Errorf("Prefix = %q, want %q (or a random valid one)", prefix, tt.wantPrefix)
+			}
+			if !slices.Contains(checkRegions, d.Region) && d.Region != tt.wantRegion || (tt.wantRegion != "" && d.Region != tt.wantRegion) {
+				t.Errorf("Region = %q, want %q (or one of checkRegions)", d.Region, tt.wantRegion)
+			}
+		})
+	}
+
+	// A run: the scripts see the pinned values, and a failure's report says
+	// how to rerun it.
+	t.Setenv(PrefixEnv, "pinned1")
+	t.Setenv(RegionEnv, "eu-south-2")
+	target := Target{Step: Step{Slug: "01-test"}, Mode: Solution, Dir: t.TempDir()}
+	results := runScripts(t, target, map[string]string{
+		"sees":  "cmpenv want got\n-- want --\npinned1 eu-south-2\n-- got --\n$PREFIX $REGION\n",
+		"fails": "cmpenv want got\n-- want --\nsomething else\n-- got --\n$PREFIX\n",
+	})
+	var lines []string
+	for _, l := range Judge(target, results) {
+		lines = append(lines, l.Text)
+	}
+	all := strings.Join(lines, "\n")
+	if want := "checks ran as Prefix=pinned1 region=eu-south-2; rerun with WORKSHOP_CHECK_PREFIX=pinned1 WORKSHOP_CHECK_REGION=eu-south-2"; !strings.Contains(all, want) || !strings.Contains(all, "✓ sees") {
+		t.Errorf("the report does not pass sees and say %q:\n%s", want, all)
+	}
+	t.Setenv(PrefixEnv, "Bad_Prefix")
+	if _, err := target.Check(nil, time.Now().Add(time.Minute)); err == nil || !strings.Contains(err.Error(), PrefixEnv) {
+		t.Errorf("Check with a bad Prefix = %v; want an error naming %s", err, PrefixEnv)
+	}
 }

@@ -5,17 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestFixtureApps runs internal/checks/testdata/SCRIPT.txtar against an app
 // in internal/checks/fixtures (edited in a copy where a case says so): the
 // commands no step uses yet, on whichever backend WORKSHOP_DYNAMODB selects.
 func TestFixtureApps(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	tests := []struct {
 		script, app string
 		old, new    string // an edit of the app's template.yaml, if any

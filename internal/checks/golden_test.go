@@ -6,16 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestGoldenFileProblemsAreTheChecks: a missing or corrupt golden file is the
 // check's fault (Broken), never reported as the learner's mistake.
 func TestGoldenFileProblemsAreTheChecks(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	// The golden files live under Root/steps/SLUG: a root of our own holds them.
 	fakeRoot := t.TempDir()
 	golden := filepath.Join(fakeRoot, "steps", "golden-fixture", "testdata", "golden")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -131,15 +132,7 @@ func writeRepo(t *testing.T, manifest string, files map[string]string) string {
 	root := t.TempDir()
 	files["go.mod"] = "module example.com/ws\n"
 	files[ManifestFile] = manifest
-	for name, text := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	return root
 }
 
@@ -303,5 +296,44 @@ func TestMissingTool(t *testing.T) {
 	r = run()
 	if !r["sam"].Failed || r["sam"].Skipped || !strings.Contains(r["sam"].Message, "CI=true or WORKSHOP_STRICT=1 requires every tool") {
 		t.Errorf("strict: want a failure, got %+v", r["sam"])
+	}
+}
+
+// TestScriptsFirst puts the checks the manifest names first in its order, the
+// others after them sorted, and refuses a name that has no script: a typo
+// there would silently put nothing first.
+func TestScriptsFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d"} {
+		if err := os.WriteFile(filepath.Join(dir, n+".txtar"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := map[string]struct {
+		first   []string
+		want    string
+		wantErr string
+	}{
+		"none":    {want: "a b c d"},
+		"two":     {first: []string{"d", "b"}, want: "d b a c"},
+		"missing": {first: []string{"e"}, wantErr: "puts the check e first, but it has no testdata/e.txtar"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			tgt := Target{ScriptsDir: dir, Step: Step{Slug: "01-x", First: tt.first}}
+			got, err := tgt.Scripts()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Scripts() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := strings.Join(got, " "); s != tt.want {
+				t.Errorf("Scripts() = %s, want %s", s, tt.want)
+			}
+		})
 	}
 }

@@ -5,17 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestLoadCommandsCatchMistakes makes, on the access-log fixture (whose
 // PutItem has no condition), the mistakes the scale commands exist to catch,
 // and a misuse of each, and checks the message each failure gives.
 func TestLoadCommandsCatchMistakes(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	cases := []struct {
 		name, script, want string
 		broken             bool

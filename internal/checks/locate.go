@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,23 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
+
+// StepArgs parses a command's arguments with fs, the STEP standing before
+// the flags or after them (`run 05 -solution` as `run -solution 05`), and
+// returns the step: "" when none is given.
+func StepArgs(fs *flag.FlagSet, args []string) (string, error) {
+	var step string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		step, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if step == "" && fs.NArg() > 0 {
+		step = fs.Arg(0)
+	}
+	return step, nil
+}
 
 // Locate finds what a command names: a step by number or slug (under steps/,
 // or solutions/ with solution), looked up in the repository around the working
@@ -24,15 +42,7 @@ func Locate(arg string, solution bool) (Target, error) {
 // FindStep finds a step by number ("5", "05") or slug in the repository around
 // the working directory: its starter under steps/, or its solution.
 func FindStep(step string, solution bool) (Target, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return Target{}, err
-	}
-	root, err := repo.Root(wd)
-	if err != nil {
-		return Target{}, err
-	}
-	m, err := LoadManifest(root)
+	root, m, err := ManifestAround(".")
 	if err != nil {
 		return Target{}, err
 	}

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // ManifestFile lists the steps in order; it lives in steps/.
@@ -34,12 +36,31 @@ type Step struct {
 	// pass on the starter.
 	FailOnStarter map[string]string `json:"failOnStarter"`
 	Hints         []string          `json:"hints"` // where to start, shown while the step is in progress
+	// First names the checks that say what the step is about, in the order a
+	// learner should read their failures; the other checks follow, sorted.
+	// Reports show the first failure first, and watch shows only that one.
+	First []string `json:"first,omitempty"`
 }
 
 // Number is the step's number, "01".
 func (s Step) Number() string {
 	n, _, _ := strings.Cut(s.Slug, "-")
 	return n
+}
+
+// ManifestAround finds the repository around dir ("." for the working
+// directory) and reads its manifest; it returns the repository root too.
+func ManifestAround(dir string) (string, *Manifest, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	root, err := repo.Root(abs)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := LoadManifest(root)
+	return root, m, err
 }
 
 // LoadManifest reads the manifest from the repository root.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/participant"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // appFiles lists a step directory's own files: what a learner deploys
@@ -35,10 +35,7 @@ func appFiles(t *testing.T, dir string) []string {
 // repoManifest returns the repository root and its step list.
 func repoManifest(t *testing.T) (string, *Manifest) {
 	t.Helper()
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	m, err := LoadManifest(root)
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func failureReason(f *apigw.Failure, code string) string {
 	fn := f.Function
 	switch {
 	case f.ErrorType == "Sandbox.Timedout":
-		return fmt.Sprintf("Lambda stopped %s: %s (its Timeout in template.yaml); in %s, find the call that waits and pass it the handler's ctx", fn, msg, code)
+		return fmt.Sprintf("Lambda stopped %s: %s (its Timeout in template.yaml); in %s, find what takes so long: a call that waits without the handler's ctx, or one that reads more than it needs", fn, msg, code)
 	case f.ErrorType == "Runtime.OutOfMemory":
 		return fmt.Sprintf("Lambda stopped %s: Runtime.OutOfMemory, it used more than its MemorySize in template.yaml (%s)", fn, msg)
 	case f.ErrorType == "Runtime.ExitError":

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,14 +101,9 @@ func TestMessagesNameTheCause(t *testing.T) {
 // at most 1,000 characters on any line, in the report and in the logs.
 func TestWrongStep05PrintsNoLongLine(t *testing.T) {
 	root, m := repoManifest(t)
-	step, err := m.Find("05")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
-	edit(t, filepath.Join(dir, "main.go"), "`json:\"Count\"`", "`json:\"count\"`")
-	edit(t, filepath.Join(dir, "main.go"), "for pages.HasMorePages() {", "if pages.HasMorePages() {")
-	target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+	target := editedSolution(t, root, m, "05",
+		change{"main.go", "`json:\"Count\"`", "`json:\"count\"`"},
+		change{"main.go", "for pages.HasMorePages() {", "if pages.HasMorePages() {"})
 	results, err := target.Check([]string{"count-grows", "scan-all"}, time.Now().Add(5*time.Minute))
 	if err != nil {
 		t.Fatal(err)
@@ -144,12 +138,7 @@ func TestWrongStep05PrintsNoLongLine(t *testing.T) {
 // step 05, so same-as-simple-table passes, as its hint says.
 func TestRetainedTableIsTheSame(t *testing.T) {
 	root, m := repoManifest(t)
-	step, err := m.Find("06")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
-	edit(t, filepath.Join(dir, "template.yaml"), "    Type: AWS::DynamoDB::Table\n", "    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
-	target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+	target := editedSolution(t, root, m, "06",
+		change{"template.yaml", "    Type: AWS::DynamoDB::Table\n", "    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n"})
 	mustPass(t, target, "same-as-simple-table")
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // change replaces old by new, once, in a file of a step's copy.
@@ -39,15 +41,7 @@ func runMistakes(t *testing.T, cases []mistake) {
 	for _, tt := range cases {
 		t.Run(tt.step+" "+tt.name+" "+tt.check, func(t *testing.T) {
 			t.Parallel()
-			step, err := m.Find(tt.step)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
-			for _, c := range tt.changes {
-				edit(t, filepath.Join(dir, c.file), c.old, c.new)
-			}
-			target := Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+			target := editedSolution(t, root, m, tt.step, tt.changes...)
 			var names []string // nil: every check
 			if !tt.allChecks {
 				names = append([]string{tt.check}, tt.alsoFail...)
@@ -114,6 +108,21 @@ func runMistakes(t *testing.T, cases []mistake) {
 	}
 }
 
+// editedSolution copies a step's solution, makes the changes in the copy
+// and returns it as a learner's edited step.
+func editedSolution(t *testing.T, root string, m *Manifest, number string, changes ...change) Target {
+	t.Helper()
+	step, err := m.Find(number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := copyStep(t, root, filepath.Join(root, "solutions", step.Slug))
+	for _, c := range changes {
+		edit(t, filepath.Join(dir, c.file), c.old, c.new)
+	}
+	return Target{Root: root, Step: step, Dir: dir, Mode: Learner}
+}
+
 // edit replaces old by new in the file, once.
 func edit(t *testing.T, path, old, new string) {
 	t.Helper()
@@ -133,21 +142,15 @@ func edit(t *testing.T, path, old, new string) {
 // repository's testdata/, inside the module so that its Go code builds.
 func copyStep(t *testing.T, root, from string) string {
 	t.Helper()
-	base := filepath.Join(root, "testdata", "tmp")
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "step-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := repotest.ScratchDir(t, "step-")
 	entries, err := os.ReadDir(from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), "_test.go") {
+		// step_test.go would run the checks on the copy; a unit test
+		// (main_test.go) is the learner's, and the gotest check runs it.
+		if e.IsDir() || e.Name() == "step_test.go" {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(from, e.Name()))

@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
 // Mode says how a step's checks are judged.
@@ -46,6 +44,8 @@ type Result struct {
 	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
 	Took    time.Duration
+	// The Prefix and region the run deployed with (see PrefixEnv).
+	Prefix, Region string
 }
 
 // Target is a step directory to check.
@@ -73,11 +73,7 @@ func Resolve(dir string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	root, err := repo.Root(abs)
-	if err != nil {
-		return Target{}, err
-	}
-	m, err := LoadManifest(root)
+	root, m, err := ManifestAround(abs)
 	if err != nil {
 		return Target{}, err
 	}
@@ -105,7 +101,8 @@ func Resolve(dir string) (Target, error) {
 	return t, nil
 }
 
-// Scripts lists the step's check names, sorted.
+// Scripts lists the step's check names: those the manifest puts first, in
+// its order, then the others, sorted.
 func (t Target) Scripts() ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(t.scriptsDir(), "*.txtar"))
 	if err != nil {
@@ -116,11 +113,27 @@ func (t Target) Scripts() ([]string, error) {
 		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
 	}
 	sort.Strings(names)
+	for _, n := range t.Step.First {
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("%s: step %s puts the check %s first, but it has no testdata/%s.txtar", ManifestFile, t.Step.Slug, n, n)
+		}
+	}
+	rank := func(n string) int {
+		if i := slices.Index(t.Step.First, n); i >= 0 {
+			return i
+		}
+		return len(t.Step.First)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
 	return names, nil
 }
 
 // Check runs the step's checks (all, or only the named ones) on t.Dir.
 func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
+	dep, err := newDeployment(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	names, err := t.Scripts()
 	if err != nil {
 		return nil, err
@@ -134,7 +147,11 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("step %s has no checks named %s (it has %s)", t.Step.Slug, strings.Join(only, ", "), strings.Join(names, ", "))
 	}
-	dep := newDeployment()
+	var key string
+	if len(only) == 0 && t.Mode == Learner {
+		// Before the run: the verdict is for the files the checks read.
+		key, _ = t.VerdictKey()
+	}
 	builds, err := newHostBuilds(deadline)
 	if err != nil {
 		return nil, err
@@ -166,7 +183,14 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			return nil
 		},
 	})
-	return rec.wait(), nil
+	results := rec.wait()
+	for i := range results {
+		results[i].Prefix, results[i].Region = dep.Params["Prefix"], dep.Region
+	}
+	if key != "" && (deadline.IsZero() || time.Now().Before(deadline)) {
+		saveVerdict(key, VerdictOf(results))
+	}
+	return results, nil
 }
 
 // scriptContext is the context of one script's calls: it ends when the
@@ -288,6 +312,10 @@ func Judge(t Target, results []Result) []Line {
 			}
 			out = append(out, Line{Fail: true, Text: text})
 		}
+	}
+	// A failure may depend on the run's Prefix and region: say how to get them again.
+	if len(results) > 0 && results[0].Prefix != "" && slices.ContainsFunc(out, func(l Line) bool { return l.Fail }) {
+		out = append(out, Line{Text: rerunLine(results[0].Prefix, results[0].Region)})
 	}
 	return out
 }

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -13,10 +13,7 @@ import (
 // starter template: a learner who writes the code before the policy meets
 // AWS's AccessDeniedException for the new action, and reads it in the logs.
 func TestStarterRoleDenies(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	for _, tt := range []struct{ slug, action string }{
 		{"04-put-item", "dynamodb:PutItem"},
 		{"05-put-then-scan", "dynamodb:Scan"},

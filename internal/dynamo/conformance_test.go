@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -312,7 +313,7 @@ func confSend(endpoint, accessKey, op, body string) (*http.Response, []byte, err
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
 	req.Header.Set("X-Amz-Date", "20260101T000000Z")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260101/"+account.DefaultRegion+"/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00")
 	resp, err := confClient.Do(req)
 	if err != nil {
 		return nil, nil, err

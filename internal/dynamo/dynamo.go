@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 )
 
 // Backend kinds, the values of WORKSHOP_DYNAMODB.
@@ -167,7 +168,7 @@ func newClient(endpoint, accessKeyID, region string, maxAttempts int) *dynamodb.
 func probe(ctx context.Context, endpoint string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c := newClient(endpoint, "workshopprobe", "us-east-1", 1)
+	c := newClient(endpoint, "workshopprobe", account.DefaultRegion, 1)
 	_, err := c.ListTables(ctx, &dynamodb.ListTablesInput{})
 	// An API error (smithy.APIError) has an ErrorCode; a connection error has none.
 	var apiErr interface{ ErrorCode() string }

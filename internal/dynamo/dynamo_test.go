@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -304,7 +305,7 @@ func TestLocalSharedDB(t *testing.T) {
 	if b.Endpoint() == keeper.Endpoint() {
 		t.Fatalf("SharedDB backend uses the per-key DynamoDB Local at %s", b.Endpoint())
 	}
-	learner, err := b.Client(ctx, "learner", "us-east-1")
+	learner, err := b.Client(ctx, "learner", account.DefaultRegion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -426,15 +426,23 @@ func checkKey(m tableMeta, key obj) *apiError {
 	return nil
 }
 
-// keyOf is the key of item as a comparable string.
-func keyOf(m tableMeta, item obj) string {
+// keyAttrs is the attributes of item that schema names: its key.
+func keyAttrs(schema []keyElement, item obj) obj {
 	k := obj{}
-	for _, e := range m.KeySchema {
+	for _, e := range schema {
 		k[e.AttributeName] = item[e.AttributeName]
 	}
-	b, _ := json.Marshal(k)
+	return k
+}
+
+// keyString is the key of item under schema as a comparable string.
+func keyString(schema []keyElement, item obj) string {
+	b, _ := json.Marshal(keyAttrs(schema, item))
 	return string(b)
 }
+
+// keyOf is the table key of item as a comparable string.
+func keyOf(m tableMeta, item obj) string { return keyString(m.KeySchema, item) }
 
 // --- item size and capacity ---
 
@@ -567,7 +575,7 @@ func writeCapacity(m tableMeta, table string, old, item obj) capacity {
 		}
 		switch {
 		case in(old) && in(item):
-			if keyOfIndex(ix, old) != keyOfIndex(ix, item) {
+			if keyString(ix.KeySchema, old) != keyString(ix.KeySchema, item) {
 				c.indexes[name] = 2 // a delete and a put in the index
 			} else {
 				c.indexes[name] = writeUnits(itemSize(old), itemSize(item))
@@ -579,15 +587,6 @@ func writeCapacity(m tableMeta, table string, old, item obj) capacity {
 		}
 	}
 	return c
-}
-
-func keyOfIndex(ix indexMeta, item obj) string {
-	k := obj{}
-	for _, e := range ix.KeySchema {
-		k[e.AttributeName] = item[e.AttributeName]
-	}
-	b, _ := json.Marshal(k)
-	return string(b)
 }
 
 // --- expressions ---

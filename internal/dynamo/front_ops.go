@@ -16,11 +16,7 @@ import (
 
 // current reads the stored item with key, nil when there is none.
 func (h *embeddedHandler) current(table string, m tableMeta, item obj) obj {
-	key := obj{}
-	for _, k := range m.KeySchema {
-		key[k.AttributeName] = item[k.AttributeName]
-	}
-	out, err := h.call("GetItem", obj{"TableName": table, "Key": key, "ConsistentRead": true})
+	out, err := h.call("GetItem", obj{"TableName": table, "Key": keyAttrs(m.KeySchema, item), "ConsistentRead": true})
 	if err != nil {
 		return nil
 	}
@@ -47,20 +43,14 @@ func (h *embeddedHandler) putItem(in obj) (obj, *apiError) {
 	if err := checkReturnValues(in, "NONE", "ALL_OLD"); err != nil {
 		return nil, err
 	}
-	if err := checkItemKeys(m, item); err != nil {
+	if err := checkItem(m, item); err != nil {
 		return nil, err
-	}
-	if itemSize(item) > maxItemSize {
-		return nil, invalid("Item size has exceeded the maximum allowed size")
 	}
 	if err := checkCondition(in); err != nil {
 		return nil, err
 	}
 	old := h.current(table, m, item)
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnValues")
-	delete(fwd, "ReturnConsumedCapacity")
-	if _, err := h.call("PutItem", fwd); err != nil {
+	if _, err := h.forward("PutItem", in, "ReturnValues"); err != nil {
 		return nil, err
 	}
 	out := obj{}
@@ -138,9 +128,7 @@ func (h *embeddedHandler) deleteItem(in obj) (obj, *apiError) {
 		return nil, err
 	}
 	old := h.current(table, m, key)
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("DeleteItem", fwd)
+	out, err := h.forward("DeleteItem", in)
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +156,7 @@ func (h *embeddedHandler) updateItem(in obj) (obj, *apiError) {
 		return nil, err
 	}
 	old := h.current(table, m, key)
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("UpdateItem", fwd)
+	out, err := h.forward("UpdateItem", in)
 	if err != nil {
 		return nil, err
 	}
@@ -367,10 +353,6 @@ func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiErro
 	}
 	ok := map[string]bool{}
 	for _, it := range items {
-		key := obj{}
-		for _, k := range m.KeySchema {
-			key[k.AttributeName] = it[k.AttributeName]
-		}
 		if _, err := scratch.callRaw("PutItem", obj{"TableName": "scratch", "Item": it}); err != nil {
 			return nil, err
 		}
@@ -384,7 +366,7 @@ func filterEach(m tableMeta, items []obj, filter obj) (map[string]bool, *apiErro
 		if err == nil && len(listOf(out["Items"])) == 1 {
 			ok[keyOf(m, it)] = true
 		}
-		if _, err := scratch.callRaw("DeleteItem", obj{"TableName": "scratch", "Key": key}); err != nil {
+		if _, err := scratch.callRaw("DeleteItem", obj{"TableName": "scratch", "Key": keyAttrs(m.KeySchema, it)}); err != nil {
 			return nil, err
 		}
 	}
@@ -559,9 +541,9 @@ func merge(a, b any) any {
 }
 
 func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
-	reqs, ok := in["RequestItems"].(obj)
-	if !ok && in["RequestItems"] != nil {
-		return nil, serialization("RequestItems must be a JSON object")
+	reqs, err := requestItems(in)
+	if err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, v := range reqs {
@@ -576,10 +558,7 @@ func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
 	}
 	var caps []any
 	for table, v := range reqs {
-		if !tableNameRE.MatchString(table) {
-			return nil, invalid(badTableName)
-		}
-		m, err := h.meta(table)
+		m, err := h.batchTable(table)
 		if err != nil {
 			return nil, err
 		}
@@ -590,25 +569,16 @@ func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
 			switch {
 			case r["PutRequest"] != nil:
 				p, _ := r["PutRequest"].(obj)
-				item, err := checkMap(p["Item"], "Item")
+				item, err := itemArg(m, p)
 				if err != nil {
 					return nil, err
-				}
-				if err := checkItemKeys(m, item); err != nil {
-					return nil, err
-				}
-				if itemSize(item) > maxItemSize {
-					return nil, invalid("Item size has exceeded the maximum allowed size")
 				}
 				key = item
 				units += writeUnits(itemSize(item))
 			case r["DeleteRequest"] != nil:
 				d, _ := r["DeleteRequest"].(obj)
-				k, err := checkMap(d["Key"], "Key")
+				k, err := keyArg(m, d, nil)
 				if err != nil {
-					return nil, err
-				}
-				if err := checkKey(m, k); err != nil {
 					return nil, err
 				}
 				key = k
@@ -616,17 +586,13 @@ func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
 			default:
 				return nil, invalid("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			}
-			if k := keyOf(m, key); seen[k] {
-				return nil, invalid("Provided list of item keys contains duplicates")
-			} else {
-				seen[k] = true
+			if err := once(seen, m, key); err != nil {
+				return nil, err
 			}
 		}
 		caps = append(caps, obj{"TableName": table, "CapacityUnits": units})
 	}
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("BatchWriteItem", fwd)
+	out, err := h.forward("BatchWriteItem", in)
 	if err != nil {
 		return nil, err
 	}
@@ -640,9 +606,9 @@ func (h *embeddedHandler) batchWrite(in obj) (obj, *apiError) {
 }
 
 func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
-	reqs, ok := in["RequestItems"].(obj)
-	if !ok && in["RequestItems"] != nil {
-		return nil, serialization("RequestItems must be a JSON object")
+	reqs, err := requestItems(in)
+	if err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, v := range reqs {
@@ -654,10 +620,7 @@ func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
 		return nil, invalid("Too many items requested for the BatchGetItem call")
 	}
 	for table, v := range reqs {
-		if !tableNameRE.MatchString(table) {
-			return nil, invalid(badTableName)
-		}
-		m, err := h.meta(table)
+		m, err := h.batchTable(table)
 		if err != nil {
 			return nil, err
 		}
@@ -667,17 +630,12 @@ func (h *embeddedHandler) batchGet(in obj) (obj, *apiError) {
 		}
 		seen := map[string]bool{}
 		for _, k := range listOf(t["Keys"]) {
-			if _, err := checkMap(k, "Key"); err != nil {
+			// DynamoDB Local's text for a batch key that misses the schema.
+			if _, err := keyArg(m, obj{"Key": k}, invalid("One of the required keys was not given a value")); err != nil {
 				return nil, err
 			}
-			if err := checkKey(m, k); err != nil {
-				// DynamoDB Local's text for a batch key that misses the schema.
-				return nil, invalid("One of the required keys was not given a value")
-			}
-			if s := keyOf(m, k); seen[s] {
-				return nil, invalid("Provided list of item keys contains duplicates")
-			} else {
-				seen[s] = true
+			if err := once(seen, m, k); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -739,32 +697,16 @@ func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
 	for _, x := range listOf(items) {
 		for kind, v := range x {
 			op, _ := v.(obj)
-			table, err := h.table(op)
-			if err != nil {
-				return nil, err
-			}
-			m, err := h.meta(table)
+			_, m, err := h.tableMeta(op)
 			if err != nil {
 				return nil, err
 			}
 			if kind == "Put" {
-				item, err := checkMap(op["Item"], "Item")
-				if err != nil {
-					return nil, err
-				}
-				if err := checkItemKeys(m, item); err != nil {
-					return nil, err
-				}
-				if itemSize(item) > maxItemSize {
-					return nil, invalid("Item size has exceeded the maximum allowed size")
-				}
-				continue
+				_, err = itemArg(m, op)
+			} else {
+				_, err = keyArg(m, op, nil)
 			}
-			key, err := checkMap(op["Key"], "Key")
 			if err != nil {
-				return nil, err
-			}
-			if err := checkKey(m, key); err != nil {
 				return nil, err
 			}
 		}
@@ -788,37 +730,26 @@ func (h *embeddedHandler) transactWrite(in obj) (obj, *apiError) {
 			case "ConditionCheck":
 				key, _ := op["Key"].(obj)
 				old = h.current(table, m, key)
-				if caps[table] == nil {
-					caps[table] = &capacity{table: table, indexes: map[string]float64{}}
-				}
-				caps[table].units += 2 * readUnits(itemSize(old), true)
+				capacityOf(caps, table).units += 2 * readUnits(itemSize(old), true)
 				continue
 			}
 			if kind == "Delete" {
 				item = nil
 			}
 			c := writeCapacity(m, table, old, item)
-			if caps[table] == nil {
-				caps[table] = &capacity{table: table, indexes: map[string]float64{}}
-			}
-			caps[table].units += 2 * c.units
+			sum := capacityOf(caps, table)
+			sum.units += 2 * c.units
 			for ix, u := range c.indexes {
-				caps[table].indexes[ix] += 2 * u
+				sum.indexes[ix] += 2 * u
 			}
 		}
 	}
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("TransactWriteItems", fwd)
+	out, err := h.forward("TransactWriteItems", in)
 	if err != nil {
 		return nil, err
 	}
 	if wantCapacity(in) {
-		var list []any
-		for _, table := range slices.Sorted(maps.Keys(caps)) {
-			list = append(list, caps[table].answer(in["ReturnConsumedCapacity"]))
-		}
-		out["ConsumedCapacity"] = list
+		out["ConsumedCapacity"] = answers(caps, in["ReturnConsumedCapacity"])
 	}
 	return out, nil
 }
@@ -830,25 +761,15 @@ func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
 	}
 	for _, x := range listOf(items) {
 		op, _ := x["Get"].(obj)
-		table, err := h.table(op)
+		_, m, err := h.tableMeta(op)
 		if err != nil {
 			return nil, err
 		}
-		m, err := h.meta(table)
-		if err != nil {
+		if _, err := keyArg(m, op, &apiError{status: 400, typ: typeDynamoDB + "TransactionCanceledException", msg: "One of the required keys was not given a value"}); err != nil {
 			return nil, err
-		}
-		key, err := checkMap(op["Key"], "Key")
-		if err != nil {
-			return nil, err
-		}
-		if err := checkKey(m, key); err != nil {
-			return nil, &apiError{status: 400, typ: typeDynamoDB + "TransactionCanceledException", msg: "One of the required keys was not given a value"}
 		}
 	}
-	fwd := maps.Clone(in)
-	delete(fwd, "ReturnConsumedCapacity")
-	out, err := h.call("TransactGetItems", fwd)
+	out, err := h.forward("TransactGetItems", in)
 	if err != nil {
 		return nil, err
 	}
@@ -858,16 +779,9 @@ func (h *embeddedHandler) transactGet(in obj) (obj, *apiError) {
 			op, _ := x["Get"].(obj)
 			table, _ := op["TableName"].(string)
 			key, _ := op["Key"].(obj)
-			if caps[table] == nil {
-				caps[table] = &capacity{table: table}
-			}
-			caps[table].units += 2 * readUnits(itemSize(h.current(table, h.tables[table], key)), true)
+			capacityOf(caps, table).units += 2 * readUnits(itemSize(h.current(table, h.tables[table], key)), true)
 		}
-		var list []any
-		for _, table := range slices.Sorted(maps.Keys(caps)) {
-			list = append(list, caps[table].answer(in["ReturnConsumedCapacity"]))
-		}
-		out["ConsumedCapacity"] = list
+		out["ConsumedCapacity"] = answers(caps, in["ReturnConsumedCapacity"])
 	}
 	return out, nil
 }
@@ -883,4 +797,109 @@ func checkCondition(in obj) *apiError {
 		return err
 	}
 	return checkRefs(in, "ConditionExpression")
+}
+
+// The checks the item operations share, in the order DynamoDB makes them.
+
+// tableMeta reads in's TableName and the table's key schema.
+func (h *embeddedHandler) tableMeta(in obj) (string, tableMeta, *apiError) {
+	table, err := h.table(in)
+	if err != nil {
+		return "", tableMeta{}, err
+	}
+	m, err := h.meta(table)
+	return table, m, err
+}
+
+// requestItems reads a batch's RequestItems, by table name.
+func requestItems(in obj) (obj, *apiError) {
+	reqs, ok := in["RequestItems"].(obj)
+	if !ok && in["RequestItems"] != nil {
+		return nil, serialization("RequestItems must be a JSON object")
+	}
+	return reqs, nil
+}
+
+// batchTable checks a table name of a batch's RequestItems and reads its key schema.
+func (h *embeddedHandler) batchTable(table string) (tableMeta, *apiError) {
+	if !tableNameRE.MatchString(table) {
+		return tableMeta{}, invalid(badTableName)
+	}
+	return h.meta(table)
+}
+
+// checkItem checks an item to write: its key attributes, then its size.
+func checkItem(m tableMeta, item obj) *apiError {
+	if err := checkItemKeys(m, item); err != nil {
+		return err
+	}
+	if itemSize(item) > maxItemSize {
+		return invalid("Item size has exceeded the maximum allowed size")
+	}
+	return nil
+}
+
+// itemArg reads and checks the Item of a request in a batch or a transaction.
+func itemArg(m tableMeta, in obj) (obj, *apiError) {
+	item, err := checkMap(in["Item"], "Item")
+	if err != nil {
+		return nil, err
+	}
+	return item, checkItem(m, item)
+}
+
+// keyArg reads and checks the Key of a request in a batch or a transaction.
+// A key that does not match the schema gets notKey when it is not nil (the
+// operation's own text), else checkKey's error.
+func keyArg(m tableMeta, in obj, notKey *apiError) (obj, *apiError) {
+	key, err := checkMap(in["Key"], "Key")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKey(m, key); err != nil {
+		if notKey != nil {
+			return nil, notKey
+		}
+		return nil, err
+	}
+	return key, nil
+}
+
+// once records key in seen: a key seen before in the same table of a batch
+// is an error.
+func once(seen map[string]bool, m tableMeta, key obj) *apiError {
+	k := keyOf(m, key)
+	if seen[k] {
+		return invalid("Provided list of item keys contains duplicates")
+	}
+	seen[k] = true
+	return nil
+}
+
+// forward sends in to minidyn without ReturnConsumedCapacity (the front
+// counts the capacity) and the other fields drop names.
+func (h *embeddedHandler) forward(op string, in obj, drop ...string) (obj, *apiError) {
+	fwd := maps.Clone(in)
+	delete(fwd, "ReturnConsumedCapacity")
+	for _, k := range drop {
+		delete(fwd, k)
+	}
+	return h.call(op, fwd)
+}
+
+// capacityOf is table's sum in caps, added when missing.
+func capacityOf(caps map[string]*capacity, table string) *capacity {
+	if caps[table] == nil {
+		caps[table] = &capacity{table: table, indexes: map[string]float64{}}
+	}
+	return caps[table]
+}
+
+// answers is the ConsumedCapacity list of a multi-table operation, by table name.
+func answers(caps map[string]*capacity, mode any) []any {
+	var list []any
+	for _, table := range slices.Sorted(maps.Keys(caps)) {
+		list = append(list, caps[table].answer(mode))
+	}
+	return list
 }

@@ -20,7 +20,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
@@ -46,13 +45,14 @@ func GOARCH(arch string) (string, error) {
 
 // Build runs what sam build runs: `go build -o <outDir>/bootstrap <Dir>` in
 // Dir with GOOS=linux and GOARCH from the architecture, the rest of the
-// environment passed through. It returns the bootstrap's path.
+// environment passed through. It returns the bootstrap's path. A build of the
+// same content comes from the user's build cache (see cache.go).
 func Build(ctx context.Context, t Target, outDir string) (string, error) {
 	goarch, err := GOARCH(t.Arch)
 	if err != nil {
 		return "", err
 	}
-	return build(ctx, t.Dir, outDir, "linux", goarch)
+	return cachedBuild(ctx, t.Dir, outDir, "linux", goarch)
 }
 
 // BuildHost builds the same package for this machine, so it can run locally.
@@ -60,71 +60,7 @@ func Build(ctx context.Context, t Target, outDir string) (string, error) {
 // Each check deploys the step afresh, so builds are kept in the user's cache
 // directory by content: an unchanged function is linked, not built again.
 func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
-	cacheDir, err := os.UserCacheDir()
-	if err != nil {
-		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
-	}
-	return buildHost(ctx, dir, outDir, filepath.Join(cacheDir, "sam-dynamodb-go", "bootstrap"))
-}
-
-// buildHost is BuildHost with its cache in cacheDir, so tests can start from
-// an empty one.
-func buildHost(ctx context.Context, dir, outDir, cacheDir string) (string, error) {
-	goTool, err := goCommand()
-	if err != nil {
-		return "", err
-	}
-	key, err := rememberedKey(ctx, goTool, dir, runtime.GOOS, runtime.GOARCH)
-	if err != nil {
-		// go build says what is wrong better than go list does.
-		return build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
-	}
-	cached := filepath.Join(cacheDir, key)
-	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", runtime.GOOS)))
-	if err != nil {
-		return "", fmt.Errorf("build %s: %w", dir, err)
-	}
-	if os.MkdirAll(outDir, 0o755) == nil && linkOrCopy(cached, out) == nil {
-		now := time.Now()
-		_ = os.Chtimes(cached, now, now) // still in use: keep it past the next prune
-		return out, nil
-	}
-	bin, err := build(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
-	if err != nil {
-		return "", err
-	}
-	if os.MkdirAll(cacheDir, 0o755) == nil {
-		prune(cacheDir, 24*time.Hour)
-		tmp := fmt.Sprintf("%s.%d.tmp", cached, os.Getpid())
-		if linkOrCopy(bin, tmp) == nil && os.Rename(tmp, cached) != nil {
-			_ = os.Remove(tmp)
-		}
-	}
-	return bin, nil
-}
-
-// linkOrCopy makes dst the same file as src: a hard link, or a copy across file systems.
-func linkOrCopy(src, dst string) error {
-	_ = os.Remove(dst)
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o755)
-}
-
-// prune removes cached builds unused for longer than age: each edit of a
-// step makes a new one.
-func prune(dir string, age time.Duration) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
+	return cachedBuild(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 }
 
 // sourceKey hashes everything a build of dir reads, as the go tool itself
@@ -134,6 +70,11 @@ func prune(dir string, age time.Duration) {
 // in the main module (or in a module replaced by a local directory), and the
 // path@version of every other module, which the module cache never changes.
 // The standard library comes with the Go version.
+//
+// Files are named by where they are in their module, not on disk, and the
+// package built by its files alone: a copy of a step elsewhere (another
+// clone, a test's copy) has the same key. Its binary is the same but for the
+// source paths it records for stack traces (sam build does not trim them).
 func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, stamps, error) {
 	env := buildEnv(goos, goarch)
 	h := sha256.New()
@@ -169,7 +110,13 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 		if p.Standard {
 			continue
 		}
-		fmt.Fprintf(h, "package %s\n", p.ImportPath)
+		if filepath.Clean(p.Dir) == filepath.Clean(dir) {
+			// The package built: its import path says where the copy is,
+			// and main's symbols do not carry it.
+			fmt.Fprintf(h, "package .\n")
+		} else {
+			fmt.Fprintf(h, "package %s\n", p.ImportPath)
+		}
 		if m := p.Module; m != nil && !m.Main {
 			version := m.Version
 			if m.Replace != nil {
@@ -181,11 +128,11 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 			}
 		}
 		if m := p.Module; m != nil && m.GoMod != "" {
-			if err := hashFile(h, read, m.GoMod); err != nil {
+			if err := hashFile(h, read, m.GoMod, m.Path+"/go.mod"); err != nil {
 				return "", nil, err
 			}
 			if m.Main {
-				if err := hashFile(h, read, filepath.Join(filepath.Dir(m.GoMod), "go.sum")); err != nil {
+				if err := hashFile(h, read, filepath.Join(filepath.Dir(m.GoMod), "go.sum"), m.Path+"/go.sum"); err != nil {
 					return "", nil, err
 				}
 			}
@@ -193,7 +140,7 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 		read.add(p.Dir) // a file added or removed changes the directory
 		for _, files := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.HFiles, p.SFiles, p.SysoFiles, p.EmbedFiles} {
 			for _, f := range files {
-				if err := hashFile(h, read, filepath.Join(p.Dir, f)); err != nil {
+				if err := hashFile(h, read, filepath.Join(p.Dir, f), f); err != nil {
 					return "", nil, err
 				}
 			}
@@ -202,15 +149,15 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 	return hex.EncodeToString(h.Sum(nil)), read, nil
 }
 
-// hashFile adds a file's name and content to h, and its stamp to read; a
-// missing file (a module without go.sum) counts as empty.
-func hashFile(h io.Writer, read stamps, path string) error {
+// hashFile adds the file at path to h, as name and content, and its stamp to
+// read; a missing file (a module without go.sum) counts as empty.
+func hashFile(h io.Writer, read stamps, path, name string) error {
 	read.add(path)
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	fmt.Fprintf(h, "%s %d\n", path, len(data))
+	fmt.Fprintf(h, "%s %d\n", name, len(data))
 	_, err = h.Write(data)
 	return err
 }

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
@@ -96,78 +95,10 @@ func hostArch() string {
 // hostExe is a host build's file name: bootstrap.exe on Windows.
 var hostExe = proc.ExeName("bootstrap", runtime.GOOS)
 
-// BuildHost keeps builds in a cache by content, starting here from an empty
-// one: the first build fills it (miss), the next is linked from it without
-// running go (hit).
-func TestBuildHostCache(t *testing.T) {
-	ctx := context.Background()
-	src := testdata(t, "hello")
-	cache := t.TempDir()
-	key := hostKey(t, src)
-	cached := filepath.Join(cache, key)
-	stale := filepath.Join(cache, "stale")
-	if err := os.WriteFile(stale, nil, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-48 * time.Hour)
-	if err := os.Chtimes(stale, old, old); err != nil {
-		t.Fatal(err)
-	}
-
-	t.Run("miss", func(t *testing.T) {
-		out := t.TempDir()
-		bin, err := buildHost(ctx, src, out, cache)
-		if err != nil {
-			t.Fatalf("buildHost: %v", err)
-		}
-		if bin != filepath.Join(out, hostExe) {
-			t.Errorf("buildHost returned %s, want <outDir>/%s", bin, hostExe)
-		}
-		if runtime.GOOS == "linux" {
-			if err := CheckELF(bin, hostArch()); err != nil {
-				t.Errorf("host build: %v", err)
-			}
-		}
-		if !sameContent(t, bin, cached) {
-			t.Errorf("the cache does not hold the build at %s", cached)
-		}
-		if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("a build unused for 48 h is still in the cache (stat: %v)", err)
-		}
-	})
-
-	t.Run("hit", func(t *testing.T) {
-		// With a go that refuses to build, the build can only come from the cache.
-		noBuild(t)
-		if err := os.Chtimes(cached, old, old); err != nil {
-			t.Fatal(err)
-		}
-		out := t.TempDir()
-		bin, err := buildHost(ctx, src, out, cache)
-		if err != nil {
-			t.Fatalf("buildHost with a cached build and a go that cannot build: %v", err)
-		}
-		if bin != filepath.Join(out, hostExe) || !sameContent(t, bin, cached) {
-			t.Errorf("buildHost returned %s, want <outDir>/%s holding the cached build", bin, hostExe)
-		}
-		if info, err := os.Stat(cached); err != nil || time.Since(info.ModTime()) > time.Hour {
-			t.Errorf("the cached build used now was not marked as used (stat: %v)", err)
-		}
-	})
-}
-
 // hostKey is the cache key of a host build of dir.
 func hostKey(t *testing.T, dir string) string {
 	t.Helper()
-	goTool, err := goCommand()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := rememberedKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
+	return key(t, dir, runtime.GOOS, runtime.GOARCH)
 }
 
 // noBuild puts first on PATH a go that runs every command but build.
@@ -248,6 +179,53 @@ func TestSourceKey(t *testing.T) {
 				t.Errorf("after changing %s the key changed = %v, want %v", tt.name, got != base, tt.changed)
 			}
 		})
+	}
+
+	// Another architecture is another build.
+	if key(t, fn, runtime.GOOS, "arm64") == key(t, fn, runtime.GOOS, "amd64") {
+		t.Error("the key is the same for GOARCH=arm64 and GOARCH=amd64")
+	}
+	// Copies share the key, wherever they are: the function copied within
+	// its module (as the checks' tests copy steps), and the whole module
+	// elsewhere (another clone).
+	fnCopy := filepath.Join(root, "copies", "fn")
+	copyDir(t, fn, fnCopy)
+	if got := hostKey(t, fnCopy); got != base {
+		t.Errorf("a copy of the function in %s has another key than the original in %s", fnCopy, fn)
+	}
+	clone := filepath.Join(t.TempDir(), "clone")
+	copyDir(t, root, clone)
+	if got := hostKey(t, filepath.Join(clone, "fn")); got != base {
+		t.Errorf("a copy of the module in %s has another key than the original in %s", clone, root)
+	}
+	// Names count, not only contents: a file renamed in the copy.
+	if err := os.Rename(filepath.Join(fnCopy, "main.go"), filepath.Join(fnCopy, "app.go")); err != nil {
+		t.Fatal(err)
+	}
+	if got := hostKey(t, fnCopy); got == base {
+		t.Error("a copy whose main.go is renamed app.go has the original's key")
+	}
+}
+
+// key is the cache key of a build of dir for goos/goarch.
+func key(t *testing.T, dir, goos, goarch string) string {
+	t.Helper()
+	goTool, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := rememberedKey(context.Background(), goTool, dir, goos, goarch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// copyDir copies the files under from to to.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
 	}
 }
 

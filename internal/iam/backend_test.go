@@ -1,10 +1,8 @@
-package iam_test
+package iam
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,9 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/iam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // The bypasses reported against the proxy, end to end: a function whose role
@@ -24,14 +20,8 @@ import (
 // Local). Each is refused and TableB stays as it was.
 func TestProxyBypassesOnBackend(t *testing.T) {
 	ctx := context.Background()
-	backend, err := dynamo.Start(ctx, dynamo.Options{})
-	tool.SkipMissing(t, err)
-	defer backend.Close()
-	const region, account, stackKey, fnKey = "us-east-1", "123456789012", "bypassstack", "bypassfunctiona"
-	db, err := backend.Client(ctx, stackKey, region)
-	if err != nil {
-		t.Fatal(err)
-	}
+	const stackKey, fnKey = "bypassstack", "bypassfunctiona"
+	backend, db := startBackend(t, stackKey)
 	for _, name := range []string{"TableA", "TableB"} {
 		if err := dynamo.CreateTable(ctx, db, map[string]any{
 			"TableName":            name,
@@ -48,21 +38,16 @@ func TestProxyBypassesOnBackend(t *testing.T) {
 	}
 
 	var logs logbuf.Buffer
-	p, err := iam.NewProxy(backend.Endpoint(), region, account, &logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy, err := iam.ParsePolicy("role RoleA, inline policy A", map[string]any{"Statement": []any{map[string]any{
+	p, front := startProxy(t, backend.Endpoint(), region, &logs)
+	policy, err := ParsePolicy("role RoleA, inline policy A", map[string]any{"Statement": []any{map[string]any{
 		"Effect": "Allow", "Action": []any{"dynamodb:PutItem", "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteTable"},
 		"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/TableA",
 	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Register(fnKey, iam.Identity{Role: &iam.Role{Name: "RoleA", Policies: []iam.Policy{policy}}, Function: "fault-A"})
+	p.Register(fnKey, Identity{Role: &Role{Name: "RoleA", Policies: []Policy{policy}}, Function: "fault-A"})
 	p.ForwardAs(stackKey)
-	front := httptest.NewServer(p)
-	defer front.Close()
 
 	denied := func(action string) string {
 		return `{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/RoleA/fault-A is not authorized to perform: dynamodb:` +
@@ -79,7 +64,7 @@ func TestProxyBypassesOnBackend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, answer := send(t, front.URL, fnKey, tt.op, tt.body)
+			status, answer := send(t, front.URL, fnKey, tt.op, tt.body, false)
 			if status != http.StatusBadRequest || answer != tt.want {
 				t.Errorf("answer %d %s\nwant 400 %s", status, answer, tt.want)
 			}
@@ -94,7 +79,7 @@ func TestProxyBypassesOnBackend(t *testing.T) {
 	}
 
 	// What the role allows still works, and the case variant reaches TableA only.
-	if status, answer := send(t, front.URL, fnKey, "PutItem", `{"tablename":"TableB","TableName":"TableA","Item":{"id":{"S":"a"}}}`); status != http.StatusOK {
+	if status, answer := send(t, front.URL, fnKey, "PutItem", `{"tablename":"TableB","TableName":"TableA","Item":{"id":{"S":"a"}}}`, false); status != http.StatusOK {
 		t.Fatalf("allowed PutItem on TableA: %d %s", status, answer)
 	}
 	for table, want := range map[string]int{"TableA": 1, "TableB": 1} {
@@ -106,24 +91,4 @@ func TestProxyBypassesOnBackend(t *testing.T) {
 	if !strings.Contains(logs.String(), "IAM: AccessDenied dynamodb:DeleteTable on arn:aws:dynamodb:us-east-1:123456789012:table/TableB for role RoleA (function fault-A)") {
 		t.Errorf("the logs do not name the denied DeleteTable:\n%s", logs.String())
 	}
-}
-
-// send posts a hand-made DynamoDB request signed with akid (no real signature),
-// as the iam-bypass case's function does.
-func send(t *testing.T, endpoint, akid, op, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+akid+"/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

@@ -86,7 +86,7 @@ func FuzzProxy(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, target string, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=keyA/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
+		r.Header.Set("Authorization", authorization("keyA", region))
 		r.Header.Set("X-Amz-Target", target)
 		w := httptest.NewRecorder()
 		p.ServeHTTP(w, r)

@@ -93,14 +93,19 @@ func decide(t *testing.T, role *Role, op string, req map[string]any) (msg string
 	return "", d
 }
 
-func implicit(action, resource string) string {
+// denial is AWS's AccessDenied message for HelloWorldFunction's FunctionRole,
+// ending with why.
+func denial(action, resource, why string) string {
 	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
-		action + " on resource: " + resource + " because no identity-based policy allows the " + action + " action"
+		action + " on resource: " + resource + " " + why
+}
+
+func implicit(action, resource string) string {
+	return denial(action, resource, "because no identity-based policy allows the "+action+" action")
 }
 
 func explicit(action, resource string) string {
-	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
-		action + " on resource: " + resource + " with an explicit deny in an identity-based policy"
+	return denial(action, resource, "with an explicit deny in an identity-based policy")
 }
 
 func TestDecisions(t *testing.T) {
@@ -622,13 +627,11 @@ func TestDenialMessage(t *testing.T) {
 }
 
 func boundaryDenied(action, resource string) string {
-	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
-		action + " on resource: " + resource + " because no permissions boundary allows the " + action + " action"
+	return denial(action, resource, "because no permissions boundary allows the "+action+" action")
 }
 
 func boundaryExplicit(action, resource string) string {
-	return "User: arn:aws:sts::123456789012:assumed-role/FunctionRole/HelloWorldFunction is not authorized to perform: " +
-		action + " on resource: " + resource + " with an explicit deny in a permissions boundary"
+	return denial(action, resource, "with an explicit deny in a permissions boundary")
 }
 
 // A permissions boundary limits what the role's policies allow: allowed only

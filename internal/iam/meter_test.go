@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -64,17 +62,8 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 	defer b.Close()
 	call := func(op string, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, "POST", b.Endpoint(), strings.NewReader(body))
-		req.Header.Set("X-Amz-Target", targetPrefix+op)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=meterTest/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, out
+		status, out := send(t, b.Endpoint(), "meterTest", op, body, false)
+		return status, []byte(out)
 	}
 	if st, out := call("CreateTable", `{"TableName":"Meter","BillingMode":"PAY_PER_REQUEST",
 		"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],

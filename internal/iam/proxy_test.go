@@ -52,15 +52,9 @@ func client(endpoint, akid string) *dynamodb.Client {
 
 func TestProxyWithSDK(t *testing.T) {
 	ctx := context.Background()
-	backend := httptest.NewServer(&perKeyBackend{servers: map[string]http.Handler{}})
-	defer backend.Close()
+	backend := startPerKeyBackend(t)
 	var logs logbuf.Buffer
-	p, err := NewProxy(backend.URL, region, account, &logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(p)
-	defer front.Close()
+	p, front := startProxy(t, backend.URL, region, &logs)
 
 	// The stack's tables live under the stack's key.
 	const stackKey, writerKey, readerKey = "stackkey1", "writerkey1", "readerkey1"
@@ -258,7 +252,7 @@ func TestProxyRawAnswers(t *testing.T) {
 
 			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
 			if tt.akid != "" {
-				r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+tt.akid+"/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+				r.Header.Set("Authorization", authorization(tt.akid, region))
 			}
 			r.Header.Set("X-Amz-Target", targetPrefix+tt.op)
 			r.Header.Set("Content-Type", "application/json")
@@ -313,7 +307,7 @@ func TestProxyTwoTargets(t *testing.T) {
 	}
 	p.Register("key1", Identity{Role: &Role{Name: "R", Policies: []Policy{mustPolicy(t, "P", allow("dynamodb:GetItem", "*"))}}, Function: "F"})
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"TableName":"T"}`))
-	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=key1/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+	r.Header.Set("Authorization", authorization("key1", region))
 	r.Header.Add("X-Amz-Target", targetPrefix+"GetItem")
 	r.Header.Add("X-Amz-Target", targetPrefix+"DeleteTable")
 	w := httptest.NewRecorder()

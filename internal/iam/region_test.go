@@ -3,8 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -24,28 +22,15 @@ import (
 // when the policy names the stack's table only).
 func TestProxyRegionalEndpoint(t *testing.T) {
 	ctx := context.Background()
-	backend := httptest.NewServer(&perKeyBackend{servers: map[string]http.Handler{}})
-	defer backend.Close()
+	backend := startPerKeyBackend(t)
 	const stackRegion, stackKey = "eu-west-3", "regionstack1"
 	var logs logbuf.Buffer
-	p, err := NewProxy(backend.URL, stackRegion, account, &logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(p)
-	defer front.Close()
+	p, front := startProxy(t, backend.URL, stackRegion, &logs)
 	p.ForwardAs(stackKey)
 
 	const name = "pabc-Table"
 	stackTable := "arn:aws:dynamodb:" + stackRegion + ":" + account + ":table/" + name
-	if _, err := regionClient(backend.URL, stackKey, stackRegion).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
-	}
+	createTableNamed(t, regionClient(backend.URL, stackKey, stackRegion), name)
 	p.Register("anyregion1", Identity{Role: &Role{Name: "AnyRegion", Policies: []Policy{mustPolicy(t, "inline policy Any",
 		allow("dynamodb:PutItem", "arn:aws:dynamodb:*:"+account+":table/"+name))}}, Function: "AnyRegionFunction"})
 	p.Register("stackonly1", Identity{Role: &Role{Name: "StackOnly", Policies: []Policy{mustPolicy(t, "inline policy Stack",

@@ -6,22 +6,19 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"net/http/httptrace"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/logging"
-	"net/http/httptrace"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // TestProxySDKRace sends what a function's code sends (PutItem then Scan, one
@@ -39,20 +36,11 @@ import (
 // answer sent in two writes fails on every run, not only on a loaded one.
 func TestProxySDKRace(t *testing.T) {
 	ctx := context.Background()
-	b, err := dynamo.Start(ctx, dynamo.Options{})
-	tool.SkipMissing(t, err)
-	defer b.Close()
 	const stackKey, fnKey = "sdkracestack", "sdkracefunction"
-	db, err := b.Client(ctx, stackKey, region)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, db := startBackend(t, stackKey)
 	createTable(t, db)
 
-	p, err := NewProxy(b.Endpoint(), region, account, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, front := startProxy(t, b.Endpoint(), region, nil)
 	// Step 05's role: PutItem and Scan on its table.
 	role := &Role{Name: "FunctionRole", Policies: []Policy{
 		mustPolicy(t, "inline policy Put", allow("dynamodb:PutItem", table)),
@@ -60,8 +48,6 @@ func TestProxySDKRace(t *testing.T) {
 	}}
 	p.Register(fnKey, Identity{Role: role, Function: "HelloWorldFunction"})
 	p.ForwardAs(stackKey)
-	front := httptest.NewServer(p)
-	defer front.Close()
 
 	for _, tc := range []struct {
 		name  string
@@ -222,12 +208,18 @@ func (c *stallConn) release() {
 // createTable creates the table the tests use, dva-01-001-Table (key dt, a string).
 func createTable(t *testing.T, db *dynamodb.Client) {
 	t.Helper()
+	createTableNamed(t, db, "dva-01-001-Table")
+}
+
+// createTableNamed creates the table name, keyed as createTable's.
+func createTableNamed(t *testing.T, db *dynamodb.Client, name string) {
+	t.Helper()
 	if _, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("dva-01-001-Table"),
+		TableName:            aws.String(name),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
 		BillingMode:          types.BillingModePayPerRequest,
 	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
+		t.Fatalf("creating the table %s: %v", name, err)
 	}
 }

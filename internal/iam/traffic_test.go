@@ -3,9 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,17 +18,9 @@ import (
 // proxy's own, leaves a line in the function's log; connections are counted.
 func TestProxyFaultsAndErrorLines(t *testing.T) {
 	ctx := context.Background()
-	backend := httptest.NewServer(&perKeyBackend{servers: map[string]http.Handler{}})
-	defer backend.Close()
+	backend := startPerKeyBackend(t)
 	var proxyLog logbuf.Buffer
-	p, err := NewProxy(backend.URL, region, account, &proxyLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewUnstartedServer(p)
-	front.Config.ConnContext = p.ConnContext
-	front.Start()
-	defer front.Close()
+	p, front := startProxy(t, backend.URL, region, &proxyLog)
 	role := &Role{Name: "FunctionRole", Policies: []Policy{mustPolicy(t, "inline policy Writes", allow("dynamodb:PutItem", table))}}
 	p.Register("fnkey1", Identity{Role: role, Function: "Fn"})
 	p.ForwardAs("stackkey1")
@@ -44,7 +33,7 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 	}
 
 	// The backend has no such table: its error answer is logged.
-	_, err = c.PutItem(ctx, put)
+	_, err := c.PutItem(ctx, put)
 	var rnf *types.ResourceNotFoundException
 	if !errors.As(err, &rnf) {
 		t.Fatalf("PutItem on a missing table: %v; want ResourceNotFoundException", err)
@@ -53,14 +42,7 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 		t.Errorf("the function's log got %q; want one line for the backend's error", fnLog)
 	}
 
-	if _, err := client(backend.URL, "stackkey1").CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("dva-01-001-Table"),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("dt"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("dt"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatalf("creating the table: %v", err)
-	}
+	createTable(t, client(backend.URL, "stackkey1"))
 
 	// A throttle is answered to every attempt: the SDK gives up after three.
 	fnLog = nil
@@ -94,12 +76,12 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 			t.Fatal(err)
 		}
 		body := `{"TableName":"dva-01-001-Table","Item":{"dt":{"S":"x"}}}`
-		status, got := rawPut(t, front.URL, body)
+		status, got := send(t, front.URL, "fnkey1", "PutItem", body, true)
 		if status != want.status || !strings.HasPrefix(got, want.body) {
 			t.Errorf("fault %s: %d %s; want %d %s", name, status, got, want.status, want.body)
 		}
 		// Only the next call: the one after reaches the backend again.
-		if status, got := rawPut(t, front.URL, body); status != 200 {
+		if status, got := send(t, front.URL, "fnkey1", "PutItem", body, true); status != 200 {
 			t.Errorf("fault %s with N=1: the second call got %d %s; want it to reach the backend", name, status, got)
 		}
 	}
@@ -119,14 +101,14 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 		t.Errorf("lines about Fn went to the proxy's log: %q", s)
 	}
 
-	// rawPut opened a connection per call.
+	// Each send above opened a connection of its own.
 	tr := p.Traffic("Fn")
 	if tr.Calls != 1+3+6+1 {
 		t.Errorf("Traffic counted %d calls; want 11", tr.Calls)
 	}
 	// The SDK closes an idle connection now and then: at most one per call.
 	if tr.Conns < 1+6 || tr.Conns > 5+6 {
-		t.Errorf("Traffic counted %d connections; want 6 for rawPut and 1 to 5 for the SDK's 5 calls", tr.Conns)
+		t.Errorf("Traffic counted %d connections; want 6 for the raw PutItems and 1 to 5 for the SDK's 5 calls", tr.Conns)
 	}
 }
 
@@ -134,26 +116,6 @@ func TestProxyFaultsAndErrorLines(t *testing.T) {
 type noDelay struct{ aws.Retryer }
 
 func (n noDelay) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
-
-// rawPut sends a PutItem signed with fnkey1 on a connection of its own.
-func rawPut(t *testing.T, endpoint, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Close = true
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.PutItem")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=fnkey1/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // TestMissingLogActions: a role logs with AWSLambdaBasicExecutionRole, or
 // with the scoped policy AWS documents for Lambda; not without them.

@@ -8,13 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,40 +155,6 @@ func (f *Function) startEnv(sink *logBuf) (*env, error) {
 		close(e.exited)
 	}()
 	return e, nil
-}
-
-// environ is the process environment: what Lambda sets, plus Config.Env.
-// Nothing leaks from the host. Keys Lambda reserves win over Config.Env, as in
-// AWS where they cannot be overridden (credentials come from Config.Env).
-func (f *Function) environ(apiAddr string, own map[string]string) []string {
-	root := filepath.Dir(f.abs)
-	vars := map[string]string{
-		"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LANG": "en_US.UTF-8",
-		"TZ":   ":UTC",
-	}
-	maps.Copy(vars, f.cfg.Env)
-	maps.Copy(vars, own)
-	maps.Copy(vars, map[string]string{
-		"AWS_LAMBDA_FUNCTION_NAME":        f.cfg.Name,
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.cfg.MemoryMB),
-		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + f.cfg.Name,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + fmt.Sprintf("%x", randomBytes(16)),
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
-		"AWS_LAMBDA_RUNTIME_API":          apiAddr,
-		"AWS_REGION":                      f.cfg.Region,
-		"AWS_DEFAULT_REGION":              f.cfg.Region,
-		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
-		"_HANDLER":                        f.cfg.Handler,
-		"LAMBDA_TASK_ROOT":                root,
-		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
-	})
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		out = append(out, k+"="+vars[k])
-	}
-	return out
 }
 
 // run hands inv to the waiting runtime and waits until it has answered and

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
@@ -33,9 +34,9 @@ type Config struct {
 	Handler        string            // _HANDLER (e.g. "bootstrap")
 	MemoryMB       int               // default 128; a limit where /proc is readable (Linux): past it, Runtime.OutOfMemory
 	Timeout        time.Duration     // default 3s, enforced
-	Region         string            // AWS_REGION and AWS_DEFAULT_REGION (default us-east-1)
-	AccountID      string            // default 123456789012
-	Env            map[string]string // Environment.Variables (resolved), credentials, AWS_ENDPOINT_URL_DYNAMODB
+	Region         string            // AWS_REGION and AWS_DEFAULT_REGION (default account.DefaultRegion)
+	AccountID      string            // default account.ID
+	Env            map[string]string // Environment.Variables (resolved), credentials, AWS_ENDPOINT_URL_DYNAMODB; no other reserved key (Start refuses it)
 	Logs           io.Writer         // CloudWatch-like log lines; nil means io.Discard
 	MaxConcurrency int               // execution environments at most (default 4)
 	// Meter, when set, gives each execution environment variables of its own
@@ -95,11 +96,14 @@ func Start(cfg Config) (*Function, error) {
 	}
 	cfg.MemoryMB = cmp.Or(max(cfg.MemoryMB, 0), 128)
 	cfg.Timeout = cmp.Or(max(cfg.Timeout, 0), 3*time.Second)
-	cfg.Region = cmp.Or(cfg.Region, "us-east-1")
-	cfg.AccountID = cmp.Or(cfg.AccountID, "123456789012")
+	cfg.Region = cmp.Or(cfg.Region, account.DefaultRegion)
+	cfg.AccountID = cmp.Or(cfg.AccountID, account.ID)
 	cfg.Logs = cmp.Or[io.Writer](cfg.Logs, io.Discard)
 	cfg.MaxConcurrency = cmp.Or(max(cfg.MaxConcurrency, 0), 4)
 	cfg.Env = maps.Clone(cfg.Env) // the caller may reuse its map
+	if err := checkEnv(cfg.Name, cfg.Env); err != nil {
+		return nil, err
+	}
 	if !memoryEnforced() {
 		fmt.Fprintf(cfg.Logs, "lambda function %s: MemorySize (%d MB) is not enforced on %s: this platform has no /proc to read the function's memory from; on AWS a function that uses more is stopped (Runtime.OutOfMemory)\n",
 			cfg.Name, cfg.MemoryMB, runtime.GOOS)

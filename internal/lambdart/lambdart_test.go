@@ -270,8 +270,7 @@ func TestEnvironment(t *testing.T) {
 			"AWS_ACCESS_KEY_ID":         "ASIALOCALKEY",
 			"AWS_SECRET_ACCESS_KEY":     "secret",
 			"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
-			"AWS_REGION":                "us-west-2", // reserved: Lambda's value wins
-			"TZ":                        "Europe/Paris",
+			"TZ":                        "Europe/Paris", // unreserved: the template's value wins
 		},
 	}
 	f := start(t, cfg)
@@ -288,7 +287,8 @@ func TestEnvironment(t *testing.T) {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/hello-fn",
 		"AWS_REGION":                      "eu-west-3",
 		"AWS_DEFAULT_REGION":              "eu-west-3",
-		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
+		"AWS_EXECUTION_ENV":               "", // not set in OS-only runtimes
+		"AWS_ACCESS_KEY":                  "ASIALOCALKEY",
 		"_HANDLER":                        "bootstrap",
 		"LAMBDA_TASK_ROOT":                root,
 		"LANG":                            "en_US.UTF-8",

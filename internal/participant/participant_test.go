@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/samtools"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
@@ -209,10 +209,7 @@ func requireTranslator(t *testing.T) {
 // step side by side.
 func TestNoCollision(t *testing.T) {
 	requireTranslator(t)
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	templates, _ := filepath.Glob(filepath.Join(root, "solutions", "[0-9][0-9]-*", stack.TemplateFile))
 	if len(templates) == 0 {
 		t.Fatal("found no step templates")

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // hardCoded are names a command must not spell out: in a shared account they
@@ -57,10 +57,7 @@ func hardCodedCommands(markdown string) []string {
 // TestReadmeCommands checks that no command in the READMEs and docs names a
 // stack or resource of the default Prefix.
 func TestReadmeCommands(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	var files []string
 	for _, pattern := range []string{"README.md", "docs/*.md", "steps/*/README.md", "solutions/*/README.md"} {
 		m, _ := filepath.Glob(filepath.Join(root, pattern))

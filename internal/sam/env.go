@@ -7,21 +7,20 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
 )
 
 // Deployment says where the app is "deployed" locally.
 type Deployment struct {
-	Region    string            // default us-east-1
-	AccountID string            // default 123456789012
+	Region    string            // default account.DefaultRegion
+	AccountID string            // default account.ID
 	StackName string            // default sam-app, as `sam deploy --guided` proposes
 	Params    map[string]string // parameter overrides
 }
 
-// Local account and API id: fixed so that ARNs in messages are stable.
+// The default stack name and the local APIs' ids: fixed so that messages are stable.
 const (
-	DefaultRegion  = "us-east-1"
-	DefaultAccount = "123456789012"
 	DefaultStack   = "sam-app"
 	LocalAPIID     = "local0api1"
 	LocalHTTPAPIID = "local0http"
@@ -29,10 +28,10 @@ const (
 
 func (d Deployment) withDefaults() Deployment {
 	if d.Region == "" {
-		d.Region = DefaultRegion
+		d.Region = account.DefaultRegion
 	}
 	if d.AccountID == "" {
-		d.AccountID = DefaultAccount
+		d.AccountID = account.ID
 	}
 	if d.StackName == "" {
 		d.StackName = DefaultStack

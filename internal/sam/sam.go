@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/cfn"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
 )
 
 // Resource types the workshop uses.
@@ -244,6 +245,9 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 		*dst = n
 	}
 	fn.MemoryMB, fn.TimeoutSec = int(memory), timeout
+	if err := checkReserved(t, r, props); err != nil {
+		return fn, nil, err
+	}
 	events, _ := props["Events"].(map[string]any)
 	var routes []Route
 	for _, name := range slices.Sorted(maps.Keys(events)) {
@@ -285,6 +289,24 @@ func readFunction(dir string, t *cfn.Template, r cfn.Resource, globals map[strin
 		routes = append(routes, rt)
 	}
 	return fn, routes, nil
+}
+
+// checkReserved refuses, as Lambda does at deploy, an environment variable
+// whose key Lambda reserves (it sets AWS_REGION and the others itself).
+func checkReserved(t *cfn.Template, r cfn.Resource, props map[string]any) error {
+	vars, _ := cfn.Lookup(props, "Environment/Variables")
+	m, _ := vars.(map[string]any)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !lambdart.Reserved(k) {
+			continue
+		}
+		where, who := t.Where(r.ID+"/Properties/Environment"), "resource "+r.ID
+		if _, own := cfn.Lookup(r.Properties, "Environment/Variables/"+k); !own {
+			where, who = t.WhereKey("Globals/Function/Environment"), "Globals Function (applied to resource "+r.ID+")"
+		}
+		return fmt.Errorf("%s: %s: environment variable %s is reserved: Lambda sets it itself and refuses the deploy (\"Reserved keys used in this request: %s\"); remove it from Environment Variables, or rename it", where, who, k, k)
+	}
+	return nil
 }
 
 func number(v any) (float64, bool) {

@@ -274,3 +274,46 @@ func TestConditionRefused(t *testing.T) {
 		})
 	}
 }
+
+// A key Lambda reserves in Environment Variables stops the start, as it
+// stops a deploy, naming the template line, the function and the key.
+func TestReservedVariableRefused(t *testing.T) {
+	tests := []struct{ name, from, to, want string }{
+		{"in the function", "TABLE_NAME: !Ref Table", "AWS_REGION: eu-west-1",
+			`app.yaml:24: resource Fn: environment variable AWS_REGION is reserved: Lambda sets it itself and refuses the deploy ("Reserved keys used in this request: AWS_REGION")`},
+		{"in Globals", "LOG_LEVEL: info", "AWS_LAMBDA_FUNCTION_NAME: x",
+			`app.yaml:10: Globals Function (applied to resource Fn): environment variable AWS_LAMBDA_FUNCTION_NAME is reserved`},
+		{"a credential", "TABLE_NAME: !Ref Table", "AWS_ACCESS_KEY_ID: AKIA",
+			`resource Fn: environment variable AWS_ACCESS_KEY_ID is reserved`},
+		{"unreserved TZ is fine", "LOG_LEVEL: info", "TZ: Europe/Paris", ""},
+	}
+	src, err := os.ReadFile("testdata/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(src), tt.from, tt.to, 1)
+			if text == string(src) {
+				t.Fatalf("%q is not in the template", tt.from)
+			}
+			tpl, err := cfn.Parse("app.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Read(tpl, Deployment{})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("error = %v, want none", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+			if first, _, _ := strings.Cut(err.Error(), "\n"); len(first) > 300 {
+				t.Errorf("first line is %d chars, over 300: %s", len(first), first)
+			}
+		})
+	}
+}

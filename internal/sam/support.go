@@ -106,7 +106,7 @@ var SupportTable = []Row{
 	{TypeFunction, "DeploymentPreference", Refused, "Gradual deployments of a published alias; versions and aliases are not emulated."},
 	{TypeFunction, "Description", Emulated, noEffect},
 	{TypeFunction, "DurableConfig", Refused, "Durable functions: a different execution model."},
-	{TypeFunction, "Environment", Emulated, "`Variables`, resolved with the local names (`!Ref Table` is the table's name)."},
+	{TypeFunction, "Environment", Emulated, "`Variables`, resolved with the local names (`!Ref Table` is the table's name). A key Lambda reserves (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `_HANDLER` …) is refused, as Lambda refuses the deploy; the function sees the variables Lambda defines for `provided` runtimes (`testdata/lambda/environment.json`)."},
 	{TypeFunction, "EphemeralStorage", Refused, "The size of `/tmp`; the local stack does not limit `/tmp` (see the Lambda limits)."},
 	{TypeFunction, "EventInvokeConfig", Warned, "Used by asynchronous invocations only."},
 	{TypeFunction, "Events", Emulated, "See the event types."},

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -87,12 +88,12 @@ func (r *Result) Errors() []Finding {
 // Options are the inputs of the SAM transform besides the template.
 type Options struct {
 	Params map[string]string // parameter overrides; the template's defaults fill the rest
-	Region string            // default us-east-1
+	Region string            // default account.DefaultRegion
 }
 
 func (o Options) withDefaults() Options {
 	if o.Region == "" {
-		o.Region = "us-east-1"
+		o.Region = account.DefaultRegion
 	}
 	return o
 }

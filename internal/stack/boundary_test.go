@@ -2,11 +2,8 @@ package stack
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 )
 
 // TestPermissionsBoundary deploys a function whose policies allow PutItem and
@@ -14,18 +11,12 @@ import (
 // template) that allows only Scan: as on AWS, PutItem is denied with the
 // boundary's wording and the function answers 500.
 func TestPermissionsBoundary(t *testing.T) {
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{Dir: "testdata/boundary", Logs: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, logs := deployed(t, Options{Dir: "testdata/boundary"})
 	role := s.Roles["HelloFunction"]
 	if role == nil || role.Boundary == nil || role.Boundary.Name != "permissions boundary Boundary" {
 		t.Fatalf("HelloFunction's role has no boundary read from the template: %+v", role)
 	}
-	rec := httptest.NewRecorder()
-	s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello", nil))
+	rec := get(s, "/hello")
 	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "internal error") {
 		t.Errorf("GET /hello = %d %s, want 500 internal error", rec.Code, rec.Body)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
 
@@ -26,12 +25,7 @@ func TestResourceCondition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs logbuf.Buffer
-			s, err := Deploy(t.Context(), Options{Dir: "testdata/condition", Deployment: sam.Deployment{Params: tt.params}, Logs: &logs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, _ := deployed(t, Options{Dir: "testdata/condition", Deployment: sam.Deployment{Params: tt.params}})
 			if _, built := s.Functions["ProdOnlyFunction"]; built != (tt.status == http.StatusOK) {
 				t.Errorf("ProdOnlyFunction deployed = %v, want %v", built, !built)
 			}

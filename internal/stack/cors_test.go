@@ -4,20 +4,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
 )
 
 // TestCORSPreflight deploys a template with Globals Api Cors: the browser's
 // preflight OPTIONS /hello is answered 200 with the headers SAM configures,
 // as on AWS, and the function is not invoked; GET /hello still reaches it.
 func TestCORSPreflight(t *testing.T) {
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{Dir: "testdata/cors", Logs: &logs, NoIAM: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := deployed(t, Options{Dir: "testdata/cors", NoIAM: true})
 	for _, path := range []string{"/hello", "/Prod/hello"} {
 		req := httptest.NewRequest(http.MethodOptions, path, nil)
 		req.Header.Set("Origin", "https://example.com")

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 )
 
@@ -33,21 +34,7 @@ func get(s *Stack, path string) *httptest.ResponseRecorder {
 // backend and build directory, IAM enforced) and uses it: the function
 // writes through the IAM proxy to the stack's table; Close removes all.
 func TestDeploy(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{Dir: filepath.Join(root, "solutions", step05), Logs: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	defer func() {
-		if !closed {
-			s.Close()
-		}
-	}()
+	s, logs := deployed(t, Options{Dir: solution(t, step05)})
 	if rec := get(s, "/hello"); rec.Code != http.StatusOK {
 		t.Fatalf("GET /hello answered %d %s\nlogs:\n%s", rec.Code, rec.Body, logs.String())
 	}
@@ -77,7 +64,6 @@ func TestDeploy(t *testing.T) {
 	build, backend := s.ownBuild, s.Backend
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	closed = true
 	if err := s.Shutdown(ctx); err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}
@@ -93,25 +79,17 @@ func TestDeploy(t *testing.T) {
 // theirs; without IAM the function talks to the backend directly; Unset
 // removes a variable from the function's environment.
 func TestDeployOptions(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := dynamo.Start(t.Context(), dynamo.Options{Kind: dynamo.KindEmbedded})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
 	build := t.TempDir()
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{
-		Dir: filepath.Join(root, "solutions", step05), Backend: b, BuildDir: build, Logs: &logs,
+	s, logs := deployed(t, Options{
+		Dir: solution(t, step05), Backend: b, BuildDir: build,
 		NoIAM: true, AccessKey: "ASIALOCALTEST", Unset: map[string][]string{"HelloFunction": {"TABLE_NAME"}},
 		Deployment: sam.Deployment{Params: map[string]string{"Prefix": "opts"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if s.IAM != nil || !strings.Contains(logs.String(), "IAM: not enforced") {
 		t.Errorf("NoIAM: proxy %v, logs:\n%s", s.IAM, logs.String())
 	}
@@ -131,7 +109,7 @@ func TestDeployOptions(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(build, "HelloFunction", "bootstrap")); err != nil {
 		t.Errorf("Close removed the caller's build directory: %v", err)
 	}
-	c, err := b.Client(t.Context(), "ASIALOCALTEST", "us-east-1")
+	c, err := b.Client(t.Context(), "ASIALOCALTEST", account.DefaultRegion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,10 +119,7 @@ func TestDeployOptions(t *testing.T) {
 }
 
 func TestTableName(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	tests := []struct{ step, id, want, wantErr string }{
 		{step05, "Table", "dva-hello-Table", ""},
 		{step05, "Tabel", "", "solutions/05-put-then-scan/template.yaml has no table Tabel (tables: Table)"},
@@ -167,10 +142,7 @@ func TestTableName(t *testing.T) {
 // with a message naming the template, the resource and what to do, and
 // leaves nothing running.
 func TestDeployErrors(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	// A module of its own outside the repository, so edits touch no one's files;
 	// the repository's go.mod and go.sum let it build offline.
 	mod := t.TempDir()

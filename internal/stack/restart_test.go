@@ -3,16 +3,13 @@ package stack
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
@@ -24,28 +21,19 @@ func TestDynamoDBLocalRestart(t *testing.T) {
 	if dynamo.KindFromEnv() != dynamo.KindLocal && !tool.Strict() {
 		t.Skip("DynamoDB Local tests run with WORKSHOP_DYNAMODB=local (or WORKSHOP_STRICT=1, CI=true)")
 	}
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	var logs logbuf.Buffer
-	b, err := dynamo.Start(ctx, dynamo.Options{Kind: dynamo.KindLocal, Logs: &logs})
+	logs := &logbuf.Buffer{} // the backend's and the stack's
+	b, err := dynamo.Start(ctx, dynamo.Options{Kind: dynamo.KindLocal, Logs: logs})
 	tool.SkipMissing(t, err)
-	defer b.Close()
-	s, err := Deploy(ctx, Options{Dir: filepath.Join(root, "solutions", "05-put-then-scan"), Backend: b, Logs: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	t.Cleanup(func() { b.Close() })
+	s, _ := deployed(t, Options{Dir: solution(t, step05), Backend: b, Logs: logs})
 	table, err := s.TableName("Table")
 	if err != nil {
 		t.Fatal(err)
 	}
 	hello := func(when string) {
 		t.Helper()
-		rec := httptest.NewRecorder()
-		s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello", nil))
+		rec := get(s, "/hello")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: GET /hello answered %d %s\nlogs:\n%s", when, rec.Code, rec.Body, logs.String())
 		}

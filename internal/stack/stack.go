@@ -53,6 +53,8 @@ type Options struct {
 	// directory into outDir and returns its path; nil is gobuild.BuildHost.
 	// The checks pass one that builds once for all the scripts of a run.
 	Build func(ctx context.Context, codeDir, outDir string) (string, error)
+
+	previous *Stack // set by Redeploy: the stack this one updates
 }
 
 // Stack is a running local deployment.
@@ -85,6 +87,7 @@ type Stack struct {
 
 	costs costs // meter.go
 
+	opts       Options // as deployed, for Redeploy
 	ownBackend bool
 	ownBuild   string
 	noRestart  func() // unregisters the tables' re-creation
@@ -151,7 +154,8 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		fmt.Fprintln(logs, "warning:", w)
 	}
 	s := &Stack{App: app, Env: env, Backend: opts.Backend, Functions: map[string]*lambdart.Function{}, AccessKey: opts.AccessKey,
-		dir: opts.Dir, dep: opts.Deployment, configs: map[string]lambdart.Config{}}
+		dir: opts.Dir, dep: opts.Deployment, configs: map[string]lambdart.Config{}, opts: opts}
+	s.opts.previous = nil
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -182,7 +186,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.DB, err = s.Backend.Client(ctx, s.AccessKey, env.Region); err != nil {
 		return nil, err
 	}
-	if err := s.createTables(ctx, logs, ""); err != nil {
+	if err := s.updateTables(ctx, logs, opts.previous, ""); err != nil {
 		return nil, err
 	}
 	// DynamoDB Local restarts empty when it dies under the stack: the tables
@@ -211,7 +215,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, err
 		}
-		vars, err := s.functionEnv(fn, endpoint)
+		vars, err := s.functionEnv(fn, endpoint, logs)
 		if err != nil {
 			return nil, err
 		}
@@ -310,19 +314,26 @@ func (s *Stack) apis() ([]apigw.API, error) {
 // createTables creates the template's tables on the backend; note ends the
 // progress lines.
 func (s *Stack) createTables(ctx context.Context, logs io.Writer, note string) error {
+	return s.updateTables(ctx, logs, nil, note)
+}
+
+// tableProps is each table's resolved Properties by logical id, named as
+// CloudFormation names it.
+func (s *Stack) tableProps() (map[string]map[string]any, error) {
+	defs := map[string]map[string]any{}
 	for _, tbl := range s.App.Tables {
 		props, err := s.Env.Resolve(tbl.Properties)
 		if err != nil {
-			return fmt.Errorf("%s: resource %s: %w", s.App.Template.Where(tbl.ID), tbl.ID, err)
+			return nil, fmt.Errorf("%s: resource %s: %w", s.App.Template.Where(tbl.ID), tbl.ID, err)
 		}
 		pm, _ := props.(map[string]any)
-		pm["TableName"] = s.Env.Refs[tbl.ID]
-		fmt.Fprintf(logs, "creating table %s (%s) on %s DynamoDB%s\n", s.Env.Refs[tbl.ID], tbl.ID, s.Backend.Kind(), note)
-		if err := dynamo.CreateTable(ctx, s.DB, pm); err != nil {
-			return fmt.Errorf("resource %s: %w", tbl.ID, err)
+		if pm == nil {
+			pm = map[string]any{}
 		}
+		pm["TableName"] = s.Env.Refs[tbl.ID]
+		defs[tbl.ID] = pm
 	}
-	return nil
+	return defs, nil
 }
 
 // startIAM puts the IAM proxy between the functions and the backend, and
@@ -352,37 +363,44 @@ func (s *Stack) startIAM(ctx context.Context, logs io.Writer) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// endpointVar is the variable the AWS SDKs read DynamoDB's endpoint from.
+const endpointVar = "AWS_ENDPOINT_URL_DYNAMODB"
+
 // functionEnv is what the function's process sees besides what Lambda sets:
 // its Environment.Variables resolved, credentials, and the DynamoDB endpoint.
 // With IAM on, each function has its own access key, which the proxy maps to
 // the function's execution role, as STS credentials are in AWS.
-func (s *Stack) functionEnv(fn sam.Function, endpoint string) (map[string]string, error) {
+func (s *Stack) functionEnv(fn sam.Function, endpoint string, logs io.Writer) (map[string]string, error) {
 	key := s.AccessKey
 	if role, ok := s.Roles[fn.ID]; ok && s.IAM != nil {
 		key = NewAccessKey()
 		s.IAM.Register(key, iam.Identity{Role: role, Function: s.Env.Refs[fn.ID]})
 	}
-	vars := map[string]string{
-		"AWS_ACCESS_KEY_ID":         key,
-		"AWS_SECRET_ACCESS_KEY":     "workshop-local-secret",
-		"AWS_SESSION_TOKEN":         "workshop-local-session",
-		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-	}
-	raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables")
-	if !ok {
-		return vars, nil
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: resource %s: Environment Variables must be a mapping of NAME: value", s.App.Template.Where(fn.ID), fn.ID)
-	}
-	for k, v := range m {
-		str, err := s.Env.ResolveString(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: resource %s: environment variable %s: %w", s.App.Template.Where(fn.ID), fn.ID, k, err)
+	vars := map[string]string{}
+	if raw, ok := cfn.Lookup(fn.Properties, "Environment/Variables"); ok {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: resource %s: Environment Variables must be a mapping of NAME: value", s.App.Template.Where(fn.ID), fn.ID)
 		}
-		vars[k] = str
+		for k, v := range m {
+			str, err := s.Env.ResolveString(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: resource %s: environment variable %s: %w", s.App.Template.Where(fn.ID), fn.ID, k, err)
+			}
+			vars[k] = str
+		}
 	}
+	// The endpoint is the stack's whatever the template says: a template's
+	// own endpoint would let the function reach DynamoDB around the IAM proxy.
+	if v, ok := vars[endpointVar]; ok && v != endpoint {
+		fmt.Fprintf(logs, "%s: resource %s: Environment Variables sets %s=%s; in AWS the function would call that endpoint, here its DynamoDB calls go to the local stack (through the IAM proxy when it is on)\n", s.App.Template.Where(fn.ID), fn.ID, endpointVar, v)
+	}
+	vars[endpointVar] = endpoint
+	// The role's credentials, which Lambda reserves (sam.Read refuses them
+	// in the template), come last.
+	vars["AWS_ACCESS_KEY_ID"] = key
+	vars["AWS_SECRET_ACCESS_KEY"] = "workshop-local-secret"
+	vars["AWS_SESSION_TOKEN"] = "workshop-local-session"
 	return vars, nil
 }
 

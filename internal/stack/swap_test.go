@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,7 @@ import (
 	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // versioned answers GET /hello?sleep=DURATION with its version, after sleeping.
@@ -43,20 +41,8 @@ func main() {
 // the old one. Code that does not compile leaves the last good build serving;
 // TemplateChanges reports an edit of the template, not a comment.
 func TestSwap(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Inside the module (the code imports aws-lambda-go), in the git-ignored testdata/tmp.
-	base := filepath.Join(root, "testdata", "tmp")
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "swap-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := repotest.Root(t)
+	dir := repotest.ScratchDir(t, "swap-") // the code imports aws-lambda-go
 	template, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", TemplateFile))
 	if err != nil {
 		t.Fatal(err)
@@ -70,15 +56,9 @@ func TestSwap(t *testing.T) {
 	write(TemplateFile, string(template))
 	write("main.go", versioned)
 
-	var logs logbuf.Buffer
-	s, err := Deploy(t.Context(), Options{Dir: dir, Logs: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, logs := deployed(t, Options{Dir: dir})
 	hello := func(sleep string) string {
-		rec := httptest.NewRecorder()
-		s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello?sleep="+sleep, nil))
+		rec := get(s, "/hello?sleep="+sleep)
 		if rec.Code != http.StatusOK {
 			return fmt.Sprintf("status %d %s", rec.Code, rec.Body)
 		}

@@ -2,7 +2,7 @@
 // many requests and prints their latency and the AWS SDK warnings the function
 // logged: a way to see the local stack stall or retry under sustained use.
 //
-//	go run ./scripts/soak 05 -solution                  # 5,000 sequential, then 10 rounds of 300 concurrent
+//	go run ./scripts/soak 05 -solution                  # 500 to warm up, 5,000 sequential, then 10 rounds of 300 concurrent
 //	go run ./scripts/soak 05 -solution -n 500 -rounds 2 -c 50 -no-iam
 //
 // Everything listens on 127.0.0.1 and stops by itself after the requests, or
@@ -34,7 +34,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
-const usage = `usage: go run ./scripts/soak STEP|./app/dir [-solution] [-n 5000] [-rounds 10] [-c 300] [-no-iam] [-path /hello] [-max-time 30m] [-log FILE]
+const usage = `usage: go run ./scripts/soak STEP|./app/dir [-solution] [-warmup 500] [-n 5000] [-rounds 10] [-c 300] [-no-iam] [-path /hello] [-max-time 30m] [-log FILE] [-samples FILE]
 `
 
 // warnMarks are what the AWS SDK for Go v2 writes when an answer goes wrong
@@ -50,8 +50,10 @@ func main() {
 
 type config struct {
 	solution, noIAM bool
-	n, rounds, c    int
+	warmup, n       int
+	rounds, c       int
 	path, logFile   string
+	samplesFile     string
 	maxTime         time.Duration
 }
 
@@ -61,28 +63,24 @@ func run(args []string) error {
 	var cfg config
 	fs.BoolVar(&cfg.solution, "solution", false, "use solutions/STEP instead of steps/STEP")
 	fs.BoolVar(&cfg.noIAM, "no-iam", false, "do not put the IAM proxy in front of DynamoDB (to compare)")
+	fs.IntVar(&cfg.warmup, "warmup", 500, "sequential requests first, shown in a row of their own: the function's cold start and, on DynamoDB Local, the JVM compiling its hot code")
 	fs.IntVar(&cfg.n, "n", 5000, "sequential requests")
 	fs.IntVar(&cfg.rounds, "rounds", 10, "rounds of concurrent requests, after the sequential ones")
 	fs.IntVar(&cfg.c, "c", 300, "concurrent requests in each round")
 	fs.StringVar(&cfg.path, "path", "", "path to request (default: the template's first GET route)")
 	fs.StringVar(&cfg.logFile, "log", "", "also write the stack's logs (function logs included) to this file")
+	fs.StringVar(&cfg.samplesFile, "samples", "", "write each request's phase and latency in microseconds to this file, in order")
 	fs.DurationVar(&cfg.maxTime, "max-time", 30*time.Minute, "stop sending after this long, whatever is left")
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		fs.Usage()
 		return errors.New("which step? for example: go run ./scripts/soak 05 -solution")
 	}
-	if cfg.n < 0 || cfg.rounds < 0 || cfg.c < 1 || cfg.n+cfg.rounds*cfg.c > 1_000_000 {
-		return errors.New("-n and -rounds must be 0 or more, -c 1 or more, and a million requests at most in all")
+	if cfg.warmup < 0 || cfg.n < 0 || cfg.rounds < 0 || cfg.c < 1 || cfg.warmup+cfg.n+cfg.rounds*cfg.c > 1_000_000 {
+		return errors.New("-warmup, -n and -rounds must be 0 or more, -c 1 or more, and a million requests at most in all")
 	}
 	t, err := checks.Locate(step, cfg.solution)
 	if err != nil {
@@ -140,15 +138,12 @@ func run(args []string) error {
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{Proxy: nil, MaxIdleConns: cfg.c, MaxIdleConnsPerHost: cfg.c},
 	}
-	fmt.Printf("soak: GET %s: %d sequential, then %d rounds of %d concurrent (stops after %s)\n", url, cfg.n, cfg.rounds, cfg.c, cfg.maxTime)
+	fmt.Printf("soak: GET %s: %d sequential to warm up, %d sequential, then %d rounds of %d concurrent (stops after %s)\n", url, cfg.warmup, cfg.n, cfg.rounds, cfg.c, cfg.maxTime)
 
+	warm := &stats{name: "warm-up"}
+	sequential(ctx, client, url, warm, cfg.warmup, logs)
 	seq := &stats{name: "sequential"}
-	for i := 0; i < cfg.n && ctx.Err() == nil; i++ {
-		seq.add(get(ctx, client, url))
-		if (i+1)%max(cfg.n/10, 1) == 0 {
-			fmt.Printf("  %s: %d/%d, p99 so far %s, errors %d, SDK warnings %d\n", seq.name, i+1, cfg.n, seq.pct(99), seq.errs, logs.count())
-		}
-	}
+	sequential(ctx, client, url, seq, cfg.n, logs)
 	conc := &stats{name: fmt.Sprintf("%d concurrent", cfg.c)}
 	for r := 0; r < cfg.rounds && ctx.Err() == nil; r++ {
 		var wg sync.WaitGroup
@@ -161,10 +156,16 @@ func run(args []string) error {
 
 	fmt.Printf("\nsoak: %s, %s DynamoDB, IAM %s\n", t.Step.Slug, backend.Kind(), onOff(!cfg.noIAM))
 	fmt.Printf("%-16s %6s %9s %9s %9s %9s %6s %6s\n", "", "count", "p50", "p90", "p99", "max", ">1s", "errors")
-	for _, st := range []*stats{seq, conc} {
+	for _, st := range []*stats{warm, seq, conc} {
 		st.print()
 	}
 	fmt.Printf("SDK warnings in the function logs: %d\n", logs.count())
+	if cfg.samplesFile != "" {
+		if err := writeSamples(cfg.samplesFile, warm, seq, conc); err != nil {
+			return err
+		}
+		fmt.Printf("soak: each request's latency is in %s\n", cfg.samplesFile)
+	}
 	for _, l := range logs.sample() {
 		fmt.Println("  e.g.", l)
 	}
@@ -172,6 +173,16 @@ func run(args []string) error {
 		return fmt.Errorf("stopped before the end: %w", context.Cause(ctx))
 	}
 	return nil
+}
+
+// sequential sends n requests one after the other into st, with progress.
+func sequential(ctx context.Context, client *http.Client, url string, st *stats, n int, logs *warnCounter) {
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		st.add(get(ctx, client, url))
+		if (i+1)%max(n/10, 1) == 0 {
+			fmt.Printf("  %s: %d/%d, p99 so far %s, errors %d, SDK warnings %d\n", st.name, i+1, n, st.pct(99), st.errs, logs.count())
+		}
+	}
 }
 
 // result is one request's outcome.
@@ -302,4 +313,21 @@ func onOff(on bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// writeSamples writes one line per request, "phase microseconds", in the order
+// the requests ended, for a closer look than percentiles give.
+func writeSamples(path string, phases ...*stats) error {
+	var b bytes.Buffer
+	for _, st := range phases {
+		st.mu.Lock()
+		for _, d := range st.took {
+			fmt.Fprintf(&b, "%s\t%d\n", st.name, d.Microseconds())
+		}
+		st.mu.Unlock()
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing the samples: %w", err)
+	}
+	return nil
 }

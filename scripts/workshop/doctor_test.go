@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // fakeProbes is a machine with everything installed; each case breaks one thing.
@@ -231,10 +231,7 @@ func TestReadGoMod(t *testing.T) {
 // TestDoctorHere runs the real probes: this machine (and CI's) has what the
 // workshop requires.
 func TestDoctorHere(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	mod, err := readGoMod(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)

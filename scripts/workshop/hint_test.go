@@ -6,17 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestHints checks every step's hints: three levels (the concept, where, the
 // code), and every line of code the last level shows is in the step's
 // solution, so that the hints cannot drift from it.
 func TestHints(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repotest.Root(t)
 	_, m, err := manifest()
 	if err != nil {
 		t.Fatal(err)

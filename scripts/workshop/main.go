@@ -4,6 +4,7 @@
 //	go run ./scripts/workshop run 01 -solution  # the same step, solved
 //	go run ./scripts/workshop check 01          # the step's checks, explained
 //	go run ./scripts/workshop status            # every step: untouched, in progress or done
+//	go run ./scripts/workshop quiz 03           # the step's exam-style questions, scored
 //	go run ./scripts/workshop name alice        # your name in a shared account: Prefix and stacks
 //	go run ./scripts/workshop doctor            # is this machine ready for the workshop?
 //	go run ./scripts/workshop rehash            # maintainers: record the starters' hashes
@@ -28,7 +29,6 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/sam"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
@@ -50,6 +50,8 @@ commands:
   reset STEP [-yes]                   restore the step's starter files (yours are kept in
                                       steps/STEP/.backup-TIME/)
   hint STEP [LEVEL]                   hints in levels: 1 the concept, 2 where, 3 the code
+  quiz STEP                           the step's exam-style questions (DVA-C02), one at a time,
+                                      each answer explained, and your score
   check STEP -stack NAME [-region R]  check the stack you deployed: outputs, its URL, its table,
                                       its role against template.yaml (AWS credentials)
   status [-json]                      show every step: untouched, in progress or done
@@ -121,6 +123,8 @@ func dispatch(args []string, w io.Writer) error {
 		return hint(args[1:])
 	case "invoke":
 		return invoke(args[1:])
+	case "quiz":
+		return quizCmd(args[1:], os.Stdin, w)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(w, usage)
 		return nil
@@ -135,15 +139,9 @@ func stepFlags(name string, args []string, extra func(*flag.FlagSet)) (string, b
 	if extra != nil {
 		extra(fs)
 	}
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return "", false, err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		return "", false, fmt.Errorf("%s needs a step, for example: go run ./scripts/workshop %s 01", name, name)
@@ -214,20 +212,24 @@ func run(name string, args []string) error {
 		return startError(ctx, err)
 	}
 
-	srv := &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
-	for _, r := range s.App.Routes {
-		fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
+	routes := func(s *stack.Stack) {
+		fmt.Printf("\nAPI Gateway (local) listening on http://%s\n", addr)
+		for _, r := range s.App.Routes {
+			fmt.Printf("  %-6s http://%s%s -> %s\n", r.Method, addr, r.Path, r.Function)
+		}
+		if len(s.App.Routes) > 0 {
+			fmt.Printf("try:   curl -i http://%s%s\n", addr, s.App.Routes[0].Path)
+		} else {
+			fmt.Println("the template has no Api event yet, so every path answers 403 Missing Authentication Token")
+		}
+		for _, tbl := range s.App.Tables {
+			fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
+		}
 	}
-	if len(s.App.Routes) > 0 {
-		fmt.Printf("try:   curl -i http://%s%s\n", addr, s.App.Routes[0].Path)
-	} else {
-		fmt.Println("the template has no Api event yet, so every path answers 403 Missing Authentication Token")
-	}
-	for _, tbl := range s.App.Tables {
-		fmt.Printf("table: %s (%s) on %s DynamoDB at %s\n", s.Env.Refs[tbl.ID], tbl.ID, backend.Kind(), backend.Endpoint())
-	}
-	if err := watchStep(ctx, t, s, name == "watch"); err != nil {
+	routes(s)
+	l := newLive(s, os.Stdout, routes)
+	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	if err := watchStep(ctx, t, l, name == "watch"); err != nil {
 		fmt.Printf("workshop: %v; your edits will not reach the running app: Ctrl-C and run again after each change\n", err)
 	}
 	fmt.Println("logs of each invocation follow, as CloudWatch shows them. Ctrl-C stops everything.")
@@ -236,17 +238,20 @@ func run(name string, args []string) error {
 	go func() { served <- srv.Serve(apigw.Listen(ln)) }()
 	select {
 	case err := <-served:
-		s.Shutdown(now)
+		l.Stack().Shutdown(now)
 		return fmt.Errorf("serving the local API: %w", err)
 	case <-ctx.Done():
 	}
-	return shutdown(now, srv, s, backend)
+	return shutdown(now, srv, l, backend)
 }
 
 // shutdown stops taking requests, lets those in flight finish (each within
 // its function's timeout) unless now ends first, then stops the functions,
 // the IAM proxy and the backend.
-func shutdown(now context.Context, srv *http.Server, s *stack.Stack, backend *dynamo.Backend) error {
+func shutdown(now context.Context, srv *http.Server, l *live, backend *dynamo.Backend) error {
+	l.mu.Lock() // a redeploy in progress ends first
+	defer l.mu.Unlock()
+	s := l.Stack()
 	if n, upTo := s.InFlight(); n > 0 {
 		fmt.Printf("\nstopping: waiting for %d %s in flight (up to %g s); Ctrl-C again stops at once\n",
 			n, plural(n, "request", "requests"), upTo.Seconds())
@@ -340,16 +345,7 @@ func check(args []string, w io.Writer) error {
 
 // manifest loads the step list of the repository around the working directory.
 func manifest() (string, *checks.Manifest, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", nil, err
-	}
-	root, err := repo.Root(wd)
-	if err != nil {
-		return "", nil, err
-	}
-	m, err := checks.LoadManifest(root)
-	return root, m, err
+	return checks.ManifestAround(".")
 }
 
 func rehash(w io.Writer) error {

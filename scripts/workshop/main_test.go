@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestDispatch: each command's argument handling, before anything runs
@@ -74,6 +75,7 @@ func TestStepFlags(t *testing.T) {
 // TestStatusAndCheck: status says untouched, done, in progress, or that
 // skipped checks left the step unchecked (never done); check explains.
 func TestStatusAndCheck(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no verdicts kept yet
 	t.Chdir(fakeRepo(t))
 	var out bytes.Buffer
 	if err := dispatch([]string{"status"}, &out); err != nil {
@@ -170,14 +172,6 @@ func fakeRepo(t *testing.T) string {
 		"steps/03-fails/testdata/ok.txtar":             "exists $STEP/main.go\n",
 		"steps/03-fails/testdata/broken.txtar":         "hint add work.txt\nexists $STEP/work.txt\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	return root
 }

@@ -27,15 +27,9 @@ const backupPrefix = ".backup-"
 func reset(args []string) error {
 	fs := flag.NewFlagSet("reset", flag.ContinueOnError)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
-	var step string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		step, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	step, err := checks.StepArgs(fs, args)
+	if err != nil {
 		return err
-	}
-	if step == "" && fs.NArg() > 0 {
-		step = fs.Arg(0)
 	}
 	if step == "" {
 		return errors.New("reset needs a step, for example: go run ./scripts/workshop reset 01")
@@ -66,7 +60,9 @@ func resetStep(ctx context.Context, root string, st checks.Step, yes bool, in io
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "workshop: the starter's %s is %s\n", name, where)
+		if where != "" { // said only when it is not the checked-out one
+			fmt.Fprintf(out, "workshop: the starter's %s is %s (you committed your work since)\n", name, where)
+		}
 		starters[name] = data
 	}
 	backup := filepath.Join(dir, backupPrefix+now.Format("20060102-150405"))
@@ -107,8 +103,8 @@ func resetStep(ctx context.Context, root string, st checks.Step, yes bool, in io
 }
 
 // starterVersion finds the starter's content of a learner file in git: the
-// version whose sha256 the manifest records, at HEAD or, when the learner
-// committed their work, in an earlier commit.
+// version whose sha256 the manifest records, at HEAD (where is then "") or,
+// when the learner committed their work, in an earlier commit.
 func starterVersion(ctx context.Context, root string, st checks.Step, name string) ([]byte, string, error) {
 	path := "steps/" + st.Slug + "/" + name
 	want := st.LearnerFiles[name]
@@ -126,7 +122,7 @@ func starterVersion(ctx context.Context, root string, st checks.Step, name strin
 		sum := sha256.Sum256(data)
 		if hex.EncodeToString(sum[:]) == want {
 			if rev == "HEAD" {
-				return data, "the one at git HEAD", nil
+				return data, "", nil
 			}
 			return data, "the one in commit " + rev[:12], nil
 		}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -38,7 +39,7 @@ func watch(args []string) error {
 	fs.Bool("solution", false, "")
 	fs.Int("port", 0, "")
 	fs.Bool("no-iam", false, "")
-	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && fs.Parse(args) == nil && fs.NArg() == 0) {
+	if step, err := checks.StepArgs(fs, args); err == nil && step == "" {
 		step, err := firstNotDone(os.Stdout)
 		if err != nil {
 			return err
@@ -48,11 +49,12 @@ func watch(args []string) error {
 	return run("watch", args)
 }
 
-// watchStep watches the learner's files of the running stack s: on each
-// change it rebuilds and swaps the functions whose code changed, says when
-// the template changed in ways a swap does not deploy, and with withChecks
-// re-runs the step's checks. It stops when ctx ends.
-func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks bool) error {
+// watchStep watches the learner's files of the running stack l: on each
+// change it rebuilds and swaps the functions whose code changed, deploys the
+// template again when it changed, and with withChecks re-runs the step's
+// checks. It stops when ctx ends.
+func watchStep(ctx context.Context, t checks.Target, l *live, withChecks bool) error {
+	s := l.Stack()
 	dirs := []string{t.Dir}
 	for _, d := range s.CodeDirs() {
 		if !slices.Contains(dirs, d) {
@@ -68,7 +70,7 @@ func watchStep(ctx context.Context, t checks.Target, s *stack.Stack, withChecks 
 		what += ", then checks the step again"
 	}
 	fmt.Printf("watching %s: each save %s\n", strings.Join(relAll(t.Root, dirs), ", "), what)
-	r := &reloader{t: t, s: s, out: os.Stdout, check: withChecks}
+	r := &reloader{t: t, live: l, out: os.Stdout, check: withChecks}
 	if withChecks {
 		go func() {
 			r.checkStep(ctx)
@@ -180,54 +182,70 @@ func (fw *fileWatcher) run(ctx context.Context, quiet time.Duration, initial []s
 // reloader applies the learner's saves to the running stack.
 type reloader struct {
 	t     checks.Target
-	s     *stack.Stack
+	live  *live
 	out   io.Writer
 	stale []string // what the template changed that the stack does not run yet
 	check bool     // re-run the step's checks after each save
 
 	checking sync.Mutex // one run of the checks at a time (the first runs at start)
+	legend   bool       // the progress line's legend was shown
+	// staleTemplate is len(stale) > 0, for the first check's goroutine.
+	staleTemplate atomic.Bool
 }
 
 func (r *reloader) changed(ctx context.Context, files []string) {
 	names := relAll(r.t.Dir, files)
 	head := strings.Join(names, " and ") + " changed"
 	var swap []string
-	for _, fn := range r.s.App.Functions {
+	for _, fn := range r.live.Stack().App.Functions {
 		if slices.ContainsFunc(files, func(f string) bool { return strings.HasSuffix(f, ".go") && filepath.Dir(f) == fn.CodeDir }) {
 			swap = append(swap, fn.ID)
 		}
 	}
 	templ := slices.Contains(files, filepath.Join(r.t.Dir, stack.TemplateFile))
-	if templ {
-		r.templateChanged(head)
+	if templ || len(r.stale) > 0 { // a redeploy that failed is tried again on each save
+		if r.templateChanged(ctx, head) {
+			swap = nil // the new deployment runs the code as it is now
+		}
 	}
 	if len(swap) > 0 {
 		if !r.swap(ctx, head, swap, names) {
 			return
 		}
 	}
-	if len(r.stale) > 0 && !templ {
-		fmt.Fprintf(r.out, "note: the stack still runs the template as it was at start (%s changed since): to deploy it, Ctrl-C, then %s\n", strings.Join(r.stale, ", "), r.again())
-	}
 	if r.check && ctx.Err() == nil {
 		r.checkStep(ctx)
 	}
 }
 
-// templateChanged says what a template edit means for the running stack.
-func (r *reloader) templateChanged(head string) {
-	changes, err := r.s.TemplateChanges()
+// templateChanged deploys the template again when what the stack runs
+// changed, as `sam deploy` would; true when it did.
+func (r *reloader) templateChanged(ctx context.Context, head string) bool {
+	changes, err := r.live.Stack().TemplateChanges()
 	switch {
 	case err != nil:
-		fmt.Fprintf(r.out, "%s: %s cannot be deployed, so the stack keeps the template it started with:\n%s\n", head, stack.TemplateFile, indentLines(err.Error()))
+		fmt.Fprintf(r.out, "%s: %s cannot be deployed, so the stack keeps the template it runs:\n%s\n", head, stack.TemplateFile, indentLines(err.Error()))
+		return false
 	case len(changes) == 0:
-		fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
+		if len(r.stale) == 0 {
+			fmt.Fprintf(r.out, "%s: nothing the local stack runs changed (comments or layout)\n", head)
+		}
 		r.stale = nil
-	default:
-		r.stale = changes
-		fmt.Fprintf(r.out, "%s (%s): a code swap does not deploy that, so the stack still runs the template it started with.\n  To deploy it: Ctrl-C, then %s\n", head, strings.Join(changes, ", "), r.again())
-		return
+		r.staleTemplate.Store(false)
+		return false
 	}
+	r.stale = changes
+	r.staleTemplate.Store(true)
+	fmt.Fprintf(r.out, "%s (%s): deploying the template again, as sam deploy would (until it is done, requests reach the previous deployment)\n", head, strings.Join(changes, ", "))
+	start := time.Now()
+	if err := r.live.redeploy(ctx); err != nil {
+		fmt.Fprintf(r.out, "the template was not deployed, so the stack keeps the one it runs; fix this and save again:\n%s\n", indentLines(deployMessage(err)))
+		return false
+	}
+	r.stale = nil
+	r.staleTemplate.Store(false)
+	fmt.Fprintf(r.out, "deployed in %.1f s: the next request runs the new template and code\n", time.Since(start).Seconds())
+	return true
 }
 
 // again is the command that starts this stack again.
@@ -252,7 +270,7 @@ func (r *reloader) swap(ctx context.Context, head string, ids, names []string) b
 	fmt.Fprintf(r.out, "%s: rebuilding %s (until it is done, requests run the previous code)\n", head, strings.Join(ids, ", "))
 	var took time.Duration
 	for _, id := range ids {
-		d, err := r.s.Swap(ctx, id)
+		d, err := r.live.Stack().Swap(ctx, id)
 		took += d
 		if ctx.Err() != nil {
 			return false
@@ -286,10 +304,14 @@ func (r *reloader) checkStep(ctx context.Context) {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
 		return
 	}
-	if t.Mode == checks.Verify {
+	untouched := t.Mode == checks.Verify
+	if untouched {
 		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
 	}
 	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
+	if untouched {
+		fmt.Fprintf(r.out, "not started: the failing checks wait for your work at the TODO(step %s) markers\n", t.Step.Number())
+	}
 	key := verdictKey(t.Dir, t.Step)
 	start := time.Now()
 	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
@@ -309,15 +331,34 @@ func (r *reloader) checkStep(ctx context.Context) {
 	lines := checks.Judge(t, results)
 	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
 		fmt.Fprintln(r.out, lines[i].Text)
+		// Only the first failure is shown: name the others, as a hint may
+		// point to them.
+		var others []string
+		for _, res := range results {
+			if res.Failed && !strings.HasPrefix(lines[i].Text, "✗ "+res.Name+"\n") {
+				others = append(others, res.Name)
+			}
+		}
+		if len(others) > 0 {
+			fmt.Fprintf(r.out, "also failing: %s (all the messages: go run ./scripts/workshop check %s)\n", strings.Join(others, ", "), t.Step.Number())
+		}
 		fmt.Fprintf(r.out, "stuck? go run ./scripts/workshop hint %s (the concept; then 2: where, 3: the code)\n", t.Step.Number())
 	} else if len(lines) > 0 {
 		fmt.Fprintln(r.out, lines[len(lines)-1].Text)
+		if r.staleTemplate.Load() {
+			// The checks deploy the template afresh; the stack on the port could not.
+			fmt.Fprintf(r.out, "the app this command serves still runs the last template that deployed: fix what the redeploy said, or Ctrl-C, then %s\n", r.again())
+		}
 		if next := nextStep(t); next != "" {
 			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
 		}
 	}
 	fmt.Fprintln(r.out, tookLine(took, results))
 	fmt.Fprintln(r.out, progressLine(t))
+	if !r.legend {
+		r.legend = true
+		fmt.Fprintln(r.out, "  (✓ done, ✗ failing, … started, · not started, ? not checked yet)")
+	}
 }
 
 // tookLine says how long the checks took and which took longest: what the
@@ -506,4 +547,13 @@ func relAll(base string, paths []string) []string {
 func indentLines(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// deployMessage is err with a compile error's hints, as run shows them.
+func deployMessage(err error) string {
+	var ce *gobuild.CompileError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("the function's Go code does not compile:\n%v\n%s", err, strings.Join(ce.Hints(), "\n"))
+	}
+	return err.Error()
 }

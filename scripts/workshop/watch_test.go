@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
@@ -92,19 +93,8 @@ func TestReloader(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a function")
 	}
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(root, "testdata", "tmp") // inside the module, git-ignored
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "reload-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := repotest.Root(t)
+	dir := repotest.ScratchDir(t, "reload-")
 	files := map[string]string{}
 	for _, name := range []string{"main.go", "template.yaml"} {
 		data, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", name))
@@ -132,16 +122,17 @@ func TestReloader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	l := newLive(s, io.Discard, nil)
+	defer func() { l.Stack().Close() }()
 	tgt, err := checks.Locate(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	r := &reloader{t: tgt, s: s, out: &out}
+	r := &reloader{t: tgt, live: l, out: &out}
 	hello := func() string {
 		rec := httptest.NewRecorder()
-		s.API.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello", nil))
+		l.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hello", nil))
 		return rec.Body.String()
 	}
 
@@ -166,11 +157,35 @@ func TestReloader(t *testing.T) {
 	}
 
 	out.Reset()
+	// A template edit is deployed, as sam deploy would, with the code as it
+	// is now (still not compiling: the redeploy waits for it).
 	r.changed(t.Context(), []string{edit("template.yaml", "Timeout: 5", "Timeout: 6")})
-	for _, want := range []string{"template.yaml changed (resource HelloFunction)", "Ctrl-C, then go run ./scripts/workshop run ./" + rel} {
+	for _, want := range []string{"template.yaml changed (resource HelloFunction): deploying the template again", "the template was not deployed", rel + "/main.go:"} {
 		if !strings.Contains(out.String(), want) {
-			t.Errorf("after a template edit, the output lacks %q:\n%s", want, out.String())
+			t.Errorf("after a template edit with code that does not compile, the output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if l.Stack() != s {
+		t.Error("a failed redeploy replaced the stack")
+	}
+	out.Reset()
+	r.changed(t.Context(), []string{edit("main.go", "lambda.Start(handler2)", "lambda.Start(handler)")})
+	if !regexp.MustCompile(`deployed in \d+\.\d s: the next request runs the new template and code`).MatchString(out.String()) {
+		t.Errorf("after the code compiles again, the pending template is not deployed:\n%s", out.String())
+	}
+	if l.Stack() == s {
+		t.Error("the stack was not replaced")
+	}
+	if got := l.Stack().Functions["HelloFunction"]; got == nil {
+		t.Fatal("the new stack has no HelloFunction")
+	}
+	if got := hello(); !strings.Contains(got, "Hello again!") {
+		t.Errorf("after the redeploy GET /hello = %s, want the code's answer", got)
+	}
+	out.Reset()
+	r.changed(t.Context(), []string{edit("template.yaml", "Timeout: 6", "Timeout: 6 # longer")})
+	if !strings.Contains(out.String(), "nothing the local stack runs changed") {
+		t.Errorf("after a comment edit, the output is:\n%s", out.String())
 	}
 }
 

@@ -75,18 +75,33 @@ var errConflict = errors.New("an access with this key is already stored")
 // errBadCursor says the next parameter is not a cursor this API gave.
 var errBadCursor = errors.New("bad cursor")
 
+// accessStore is all the handler needs of the table. dynamoStore is the
+// DynamoDB one; main_test.go gives the handler a fake, to test its answers
+// (400, 409, 500, the cursor) without DynamoDB.
+type accessStore interface {
+	// Store writes the access and adds one to the count, both or neither:
+	// errConflict when an access with its key is already stored.
+	Store(ctx context.Context, item access) error
+	// Count is every access ever stored, those written before it included.
+	Count(ctx context.Context) (int, error)
+	// Page lists at most pageSize accesses of day, newest first, from the
+	// one after the key after (nil: the newest). last is the key of the last
+	// access read, nil when no access is left.
+	Page(ctx context.Context, day string, after *access) (items []access, last *access, err error)
+}
+
 // app is what every invocation reuses: main makes it once per execution
 // environment, and its handler method serves each request.
 type app struct {
-	db    *dynamodb.Client
-	table string
+	store accessStore
+	now   func() time.Time // time.Now; a fixed time in tests
 }
 
 func (a *app) handler(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	log.Printf("%s %s from %s", req.HTTPMethod, req.Path, req.RequestContext.Identity.SourceIP)
 
 	// A bad cursor is the client's mistake: say so before storing anything.
-	start, err := decodeCursor(req.QueryStringParameters["next"])
+	after, err := decodeCursor(req.QueryStringParameters["next"])
 	if err != nil {
 		return respond(http.StatusBadRequest, map[string]string{"message": err.Error() + ": use the next value of an earlier answer as it was, or leave next out"})
 	}
@@ -94,9 +109,9 @@ func (a *app) handler(ctx context.Context, req events.APIGatewayProxyRequest) (e
 	if !ok {
 		return events.APIGatewayProxyResponse{}, errors.New("no Lambda context: the request id is missing")
 	}
-	now := time.Now().UTC()
+	now := a.now().UTC()
 	item := access{Day: now.Format(dayLayout), ID: now.Format(idLayout) + "#" + lc.AwsRequestID, DT: now.Format(dtLayout)}
-	err = a.store(ctx, item)
+	err = a.store.Store(ctx, item)
 	if errors.Is(err, errConflict) {
 		log.Printf("store the access: %v", err)
 		return respond(http.StatusConflict, map[string]string{
@@ -107,28 +122,41 @@ func (a *app) handler(ctx context.Context, req events.APIGatewayProxyRequest) (e
 		log.Printf("store the access: %v", err)
 		return respond(http.StatusInternalServerError, map[string]string{"message": "internal error"})
 	}
-	count, err := a.count(ctx)
+	count, err := a.store.Count(ctx)
 	if err != nil {
 		log.Printf("read the count: %v", err)
 		return respond(http.StatusInternalServerError, map[string]string{"message": "internal error"})
 	}
 	day := item.Day
-	if start != nil {
-		day = start["day"].(*types.AttributeValueMemberS).Value
+	if after != nil {
+		day = after.Day // a cursor continues the day it was given for
 	}
-	p, err := a.page(ctx, day, start)
+	items, last, err := a.store.Page(ctx, day, after)
 	if err != nil {
 		log.Printf("read the accesses: %v", err)
 		return respond(http.StatusInternalServerError, map[string]string{"message": "internal error"})
 	}
-	p.Count = count
+	p := page{Count: count, Day: day, AccessDatetime: items}
+	if p.AccessDatetime == nil {
+		p.AccessDatetime = []access{} // [] in the JSON, never null
+	}
+	if last != nil {
+		p.Next = encodeCursor(*last)
+	}
 	return respond(http.StatusOK, p)
+}
+
+// dynamoStore is the accessStore of a DynamoDB table; main makes its client
+// once, and every invocation reuses it.
+type dynamoStore struct {
+	db    *dynamodb.Client
+	table string
 }
 
 // store writes the access and adds one to the counter in one transaction:
 // both happen or neither, so the count and the items never disagree. The
 // put is conditional, as in step 07: a collision cancels the transaction.
-func (a *app) store(ctx context.Context, item access) error {
+func (s *dynamoStore) Store(ctx context.Context, item access) error {
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return fmt.Errorf("marshal the item: %w", err)
@@ -143,16 +171,16 @@ func (a *app) store(ctx context.Context, item access) error {
 	if err != nil {
 		return fmt.Errorf("build the update: %w", err)
 	}
-	_, err = a.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{
-			TableName:                 aws.String(a.table),
+			TableName:                 aws.String(s.table),
 			Item:                      av,
 			ConditionExpression:       cond.Condition(),
 			ExpressionAttributeNames:  cond.Names(),
 			ExpressionAttributeValues: cond.Values(),
 		}},
 		{Update: &types.Update{
-			TableName:                 aws.String(a.table),
+			TableName:                 aws.String(s.table),
 			Key:                       totalItemKey(),
 			UpdateExpression:          add.Update(),
 			ExpressionAttributeNames:  add.Names(),
@@ -163,12 +191,12 @@ func (a *app) store(ctx context.Context, item access) error {
 	if errors.As(err, &canceled) {
 		for _, r := range canceled.CancellationReasons {
 			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return fmt.Errorf("transaction on %s: %w", a.table, errConflict)
+				return fmt.Errorf("transaction on %s: %w", s.table, errConflict)
 			}
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("store the access in %s: %w", a.table, err)
+		return fmt.Errorf("store the access in %s: %w", s.table, err)
 	}
 	return nil
 }
@@ -182,14 +210,14 @@ func totalItemKey() map[string]types.AttributeValue {
 
 // count reads the counter with a strongly consistent GetItem, which sees
 // every write that succeeded before it, this request's included.
-func (a *app) count(ctx context.Context) (int, error) {
-	out, err := a.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(a.table),
+func (s *dynamoStore) Count(ctx context.Context) (int, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
 		Key:            totalItemKey(),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return 0, fmt.Errorf("get the counter from %s: %w", a.table, err)
+		return 0, fmt.Errorf("get the counter from %s: %w", s.table, err)
 	}
 	var t total
 	if err := attributevalue.UnmarshalMap(out.Item, &t); err != nil {
@@ -198,16 +226,23 @@ func (a *app) count(ctx context.Context) (int, error) {
 	return t.Accesses, nil
 }
 
-// page reads one page of the accesses of day, newest first (ScanIndexForward
-// false), from start (nil: the newest). One Query call with Limit reads at
-// most pageSize items, whatever the size of the partition.
-func (a *app) page(ctx context.Context, day string, start map[string]types.AttributeValue) (page, error) {
+// Page reads one page of the accesses of day, newest first (ScanIndexForward
+// false), after the key after (nil: from the newest). One Query call with
+// Limit reads at most pageSize items, whatever the size of the partition.
+func (s *dynamoStore) Page(ctx context.Context, day string, after *access) ([]access, *access, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key("day").Equal(expression.Value(day))).Build()
 	if err != nil {
-		return page{}, fmt.Errorf("build the key condition: %w", err)
+		return nil, nil, fmt.Errorf("build the key condition: %w", err)
 	}
-	pages := dynamodb.NewQueryPaginator(a.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(a.table),
+	var start map[string]types.AttributeValue
+	if after != nil {
+		start = map[string]types.AttributeValue{
+			"day": &types.AttributeValueMemberS{Value: after.Day},
+			"id":  &types.AttributeValueMemberS{Value: after.ID},
+		}
+	}
+	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
@@ -218,38 +253,33 @@ func (a *app) page(ctx context.Context, day string, start map[string]types.Attri
 	// One page only: the next one is the client's to ask for.
 	out, err := pages.NextPage(ctx)
 	if err != nil {
-		return page{}, fmt.Errorf("query %s for %s: %w", a.table, day, err)
+		return nil, nil, fmt.Errorf("query %s for %s: %w", s.table, day, err)
 	}
-	p := page{Day: day, AccessDatetime: []access{}}
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &p.AccessDatetime); err != nil {
-		return page{}, fmt.Errorf("unmarshal the items of %s: %w", a.table, err)
+	var items []access
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, nil, fmt.Errorf("unmarshal the items of %s: %w", s.table, err)
 	}
-	if out.LastEvaluatedKey != nil {
-		if p.Next, err = encodeCursor(out.LastEvaluatedKey); err != nil {
-			return page{}, err
-		}
+	if out.LastEvaluatedKey == nil {
+		return items, nil, nil
 	}
-	return p, nil
+	var last access
+	if err := attributevalue.UnmarshalMap(out.LastEvaluatedKey, &last); err != nil {
+		return nil, nil, fmt.Errorf("read LastEvaluatedKey of %s: %w", s.table, err)
+	}
+	return items, &last, nil
 }
 
-// encodeCursor makes LastEvaluatedKey (day and id) an opaque string for a
-// URL: base64 of {"day":"...","id":"..."}.
-func encodeCursor(key map[string]types.AttributeValue) (string, error) {
-	var k access
-	if err := attributevalue.UnmarshalMap(key, &k); err != nil {
-		return "", fmt.Errorf("read LastEvaluatedKey: %w", err)
-	}
-	b, err := json.Marshal(map[string]string{"day": k.Day, "id": k.ID})
-	if err != nil {
-		return "", fmt.Errorf("encode the cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+// encodeCursor makes the key of the last access read an opaque string for
+// a URL: base64 of {"day":"...","id":"..."}.
+func encodeCursor(k access) string {
+	b, _ := json.Marshal(map[string]string{"day": k.Day, "id": k.ID}) // strings always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor turns a cursor back into an ExclusiveStartKey ("" is none).
+// decodeCursor turns a cursor back into the key to start after ("" is none).
 // Whatever the client sends is checked: exactly a day and an id of that day,
 // so that a malformed or altered cursor is a 400, never a DynamoDB error.
-func decodeCursor(s string) (map[string]types.AttributeValue, error) {
+func decodeCursor(s string) (*access, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -265,10 +295,7 @@ func decodeCursor(s string) (map[string]types.AttributeValue, error) {
 	if _, err := time.Parse(dayLayout, day); err != nil || !strings.HasPrefix(id, day+"T") {
 		return nil, fmt.Errorf("%w: next does not hold a day and an id of that day", errBadCursor)
 	}
-	return map[string]types.AttributeValue{
-		"day": &types.AttributeValueMemberS{Value: day},
-		"id":  &types.AttributeValueMemberS{Value: id},
-	}, nil
+	return &access{Day: day, ID: id}, nil
 }
 
 // respond answers with v as JSON.
@@ -297,7 +324,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("load the AWS SDK configuration: %v", err)
 	}
-	a := &app{db: dynamodb.NewFromConfig(cfg), table: table}
+	a := &app{store: &dynamoStore{db: dynamodb.NewFromConfig(cfg), table: table}, now: time.Now}
 
 	// lambda.Start talks to the Lambda Runtime API: it waits for the next
 	// event, calls a.handler, and posts the response, for as long as the

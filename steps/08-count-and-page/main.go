@@ -67,6 +67,13 @@ type accessLog struct {
 // put refused to replace it.
 var errConflict = errors.New("an access with this key is already stored")
 
+// TODO(step 08): make the handler testable without DynamoDB: it reads and
+// writes through a small interface, accessStore (Store, Count, Page: see the
+// README), that a dynamoStore {db, table} implements with the DynamoDB calls,
+// and app holds {store accessStore; now func() time.Time}. main makes the
+// client once and passes &dynamoStore{...} and time.Now; main_test.go passes
+// a fake.
+//
 // app is what every invocation reuses: main makes it once per execution
 // environment, and its handler method serves each request.
 type app struct {
