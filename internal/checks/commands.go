@@ -191,8 +191,9 @@ type state struct {
 	// deployment is the Prefix and region the app is deployed with: not
 	// the template's defaults (see newDeployment).
 	deployment sam.Deployment
-	deployedAt time.Time // when deploy began: the earliest time the app can store
-	fault      *injected // the last fault command
+	builds     *hostBuilds // the run's builds of the functions, shared by its scripts
+	deployedAt time.Time   // when deploy began: the earliest time the app can store
+	fault      *injected   // the last fault command
 
 	load     []*httptest.ResponseRecorder // the answers of the last load (status asserts over them)
 	lastFail *apigw.Failure               // why the gateway answered the last request with an error of its own

@@ -30,13 +30,17 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 		return st.stack
 	}
 	st.deployedAt = time.Now()
-	s, err := stack.Deploy(st.ctx, stack.Options{
+	opts := stack.Options{
 		Dir:        st.target.Dir,
 		Deployment: st.deployment,
 		Unset:      st.unset,
 		BuildDir:   filepath.Join(ts.Getenv("WORK"), ".local-build"),
 		Logs:       &st.logs,
-	})
+	}
+	if st.builds != nil {
+		opts.Build = st.builds.build
+	}
+	s, err := stack.Deploy(st.ctx, opts)
 	if err != nil {
 		st.missingTool(ts, err)
 		var ce *gobuild.CompileError

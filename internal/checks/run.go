@@ -43,6 +43,7 @@ type Result struct {
 	Message string // why it failed or was skipped, in a learner's words
 	Broken  bool   // it failed because the check itself is wrong: a misused command, a missing golden file
 	Log     string // the script's full log, for maintainers
+	Took    time.Duration
 	// The Prefix and region the run deployed with (see PrefixEnv).
 	Prefix, Region string
 }
@@ -151,6 +152,11 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 		// Before the run: the verdict is for the files the checks read.
 		key, _ = t.VerdictKey()
 	}
+	builds, err := newHostBuilds(deadline)
+	if err != nil {
+		return nil, err
+	}
+	defer builds.close()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
 		Files:    files,
@@ -164,6 +170,7 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 			e.Defer(cancel)
 			st := newState(ctx, t, sub)
 			st.deployment = dep
+			st.builds = builds
 			sub.state = st
 			e.Values[stateKey{}] = st
 			e.Setenv("STEP", t.Dir)
@@ -344,8 +351,15 @@ type recorder struct {
 	scripts []*script
 }
 
+// scriptsAtOnce bounds the scripts of a run that run at the same time. They
+// mostly wait (for the function's processes, DynamoDB, the SDK's backoff
+// after a throttle): the CPU's part, building the functions, is done once
+// per run (hostBuilds). Limited to the cores, a step's nine scripts wait
+// for each other's sleeps, and the slowest starts last.
+func scriptsAtOnce() int { return max(runtime.GOMAXPROCS(0), 8) }
+
 func newRecorder() *recorder {
-	return &recorder{sem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	return &recorder{sem: make(chan struct{}, scriptsAtOnce())}
 }
 
 func (r *recorder) Run(name string, f func(testscript.T)) {
@@ -359,10 +373,12 @@ func (r *recorder) Run(name string, f func(testscript.T)) {
 		defer r.wg.Done()
 		defer close(done)
 		defer func() {
+			s.took = time.Since(s.started)
 			if s.acquired {
 				<-r.sem
 			}
 		}()
+		s.started = time.Now()
 		f(s)
 	}()
 	select { // return once the script runs in parallel, as testing.T.Run does
@@ -375,7 +391,7 @@ func (r *recorder) wait() []Result {
 	r.wg.Wait()
 	out := make([]Result, 0, len(r.scripts))
 	for _, s := range r.scripts {
-		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String(),
+		res := Result{Name: s.name, Failed: s.failed, Skipped: s.skipped, Log: s.log.String(), Took: s.took,
 			Broken: s.state != nil && s.state.broken}
 		switch {
 		case s.skipped:
@@ -401,6 +417,8 @@ type script struct {
 	sem      chan struct{}
 	parallel chan struct{}
 	acquired bool
+	started  time.Time // when it began to run (past the wait for its turn)
+	took     time.Duration
 	log      strings.Builder
 	failed   bool
 	skipped  bool
@@ -412,6 +430,7 @@ func (s *script) Parallel() {
 	close(s.parallel)
 	s.sem <- struct{}{}
 	s.acquired = true
+	s.started = time.Now()
 }
 func (s *script) Log(args ...any) { fmt.Fprintln(&s.log, args...) }
 func (s *script) Fatal(args ...any) {

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 )
 
 // Redeploy deploys the step's template as it is now, as `sam deploy` updates
@@ -42,7 +41,7 @@ func (s *Stack) Redeploy(ctx context.Context) (*Stack, error) {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
 		// The build cache keeps the result: Deploy's own build is a hit.
-		if _, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(tmp, fn.ID)); err != nil {
+		if _, err := s.build(ctx, fn.CodeDir, filepath.Join(tmp, fn.ID)); err != nil {
 			return nil, err
 		}
 	}

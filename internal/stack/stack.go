@@ -49,6 +49,10 @@ type Options struct {
 	// Unset removes environment variables from functions (logical id ->
 	// names): a check can show what the code does when one is missing.
 	Unset map[string][]string
+	// Build builds a function's bootstrap for this machine from its CodeUri
+	// directory into outDir and returns its path; nil is gobuild.BuildHost.
+	// The checks pass one that builds once for all the scripts of a run.
+	Build func(ctx context.Context, codeDir, outDir string) (string, error)
 
 	previous *Stack // set by Redeploy: the stack this one updates
 }
@@ -75,6 +79,7 @@ type Stack struct {
 	dir      string
 	dep      sam.Deployment
 	buildDir string
+	build    func(ctx context.Context, codeDir, outDir string) (string, error)
 	configs  map[string]lambdart.Config // how each function was started
 	retired  []*lambdart.Function       // swapped out, finishing what they had
 	builds   int                        // names each swap's build directory
@@ -167,6 +172,10 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.ownBuild = buildDir
 	}
 	s.buildDir = buildDir
+	s.build = opts.Build
+	if s.build == nil {
+		s.build = gobuild.BuildHost
+	}
 
 	if s.Backend == nil {
 		if s.Backend, err = dynamo.Start(ctx, dynamo.Options{Logs: logs}); err != nil {
@@ -202,7 +211,7 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("%s: %w", app.Template.Where(fn.ID), err)
 		}
 		fmt.Fprintf(logs, "building %s from %s\n", fn.ID, repo.DisplayPath(fn.CodeDir))
-		bin, err := gobuild.BuildHost(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
+		bin, err := s.build(ctx, fn.CodeDir, filepath.Join(buildDir, fn.ID))
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/lambdart"
 )
 
@@ -45,7 +44,7 @@ func (s *Stack) Swap(ctx context.Context, id string) (time.Duration, error) {
 	}
 	start := time.Now()
 	// Its own directory: the old version's environments keep their file.
-	bin, err := gobuild.BuildHost(ctx, codeDir, outDir)
+	bin, err := s.build(ctx, codeDir, outDir)
 	took := time.Since(start)
 	if err != nil {
 		return took, err

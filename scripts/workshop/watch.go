@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -312,7 +313,9 @@ func (r *reloader) checkStep(ctx context.Context) {
 		fmt.Fprintf(r.out, "not started: the failing checks wait for your work at the TODO(step %s) markers\n", t.Step.Number())
 	}
 	key := verdictKey(t.Dir, t.Step)
+	start := time.Now()
 	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
+	took := time.Since(start)
 	if err != nil {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
 		return
@@ -350,11 +353,23 @@ func (r *reloader) checkStep(ctx context.Context) {
 			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
 		}
 	}
+	fmt.Fprintln(r.out, tookLine(took, results))
 	fmt.Fprintln(r.out, progressLine(t))
 	if !r.legend {
 		r.legend = true
 		fmt.Fprintln(r.out, "  (✓ done, ✗ failing, … started, · not started, ? not checked yet)")
 	}
+}
+
+// tookLine says how long the checks took and which took longest: what the
+// wait for a verdict is made of.
+func tookLine(took time.Duration, results []checks.Result) string {
+	slowest := slices.SortedFunc(slices.Values(results), func(a, b checks.Result) int { return cmp.Compare(b.Took, a.Took) })
+	var parts []string
+	for _, r := range slowest[:min(2, len(slowest))] {
+		parts = append(parts, fmt.Sprintf("%s %.1f s", r.Name, r.Took.Seconds()))
+	}
+	return fmt.Sprintf("checked in %.1f s (slowest: %s)", took.Seconds(), strings.Join(parts, ", "))
 }
 
 // nextStep is the number of the step after t's, "" after the last.

@@ -216,3 +216,21 @@ func TestFileWatcherSince(t *testing.T) {
 		t.Errorf("since = %q, want [main.go]", got)
 	}
 }
+
+// TestTookLine names the two slowest checks, slowest first: what the wait
+// for a verdict is made of.
+func TestTookLine(t *testing.T) {
+	tests := []struct {
+		results []checks.Result
+		want    string
+	}{
+		{[]checks.Result{{Name: "lint", Took: 100 * time.Millisecond}, {Name: "errors", Took: 2100 * time.Millisecond}, {Name: "build", Took: 1800 * time.Millisecond}},
+			"checked in 2.3 s (slowest: errors 2.1 s, build 1.8 s)"},
+		{[]checks.Result{{Name: "lint", Took: 100 * time.Millisecond}}, "checked in 2.3 s (slowest: lint 0.1 s)"},
+	}
+	for _, tt := range tests {
+		if got := tookLine(2300*time.Millisecond, tt.results); got != tt.want {
+			t.Errorf("tookLine = %q, want %q", got, tt.want)
+		}
+	}
+}
