@@ -159,6 +159,11 @@ func run(args []string) error {
 	for _, st := range []*stats{warm, seq, conc} {
 		st.print()
 	}
+	if lo, hi, ok := seq.windows(500); ok {
+		// A stall shows as one slow window; a backend still warming up, as a
+		// drift from the first windows to the last.
+		fmt.Printf("sequential, each 500 in order: p99/p50 from %.2fx to %.2fx\n", lo, hi)
+	}
 	fmt.Printf("SDK warnings in the function logs: %d\n", logs.count())
 	if cfg.samplesFile != "" {
 		if err := writeSamples(cfg.samplesFile, warm, seq, conc); err != nil {
@@ -240,6 +245,26 @@ func (s *stats) pct(p int) time.Duration {
 	sorted := slices.Sorted(slices.Values(s.took))
 	i := (len(sorted)*p + 99) / 100
 	return sorted[max(i-1, 0)]
+}
+
+// windows returns the lowest and highest p99/p50 ratio among consecutive
+// windows of size requests; false with fewer than two windows.
+func (s *stats) windows(size int) (lo, hi float64, ok bool) {
+	s.mu.Lock()
+	took := slices.Clone(s.took)
+	s.mu.Unlock()
+	for i := 0; i+size <= len(took); i += size {
+		w := &stats{took: took[i : i+size]}
+		r := float64(w.pct(99)) / float64(max(w.pct(50), 1))
+		if !ok || r < lo {
+			lo = r
+		}
+		if !ok || r > hi {
+			hi = r
+		}
+		ok = true
+	}
+	return lo, hi, ok && len(took) >= 2*size
 }
 
 func (s *stats) print() {

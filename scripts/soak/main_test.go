@@ -48,3 +48,23 @@ func TestPercentiles(t *testing.T) {
 		t.Errorf("errors = %d, want 1", s.errs)
 	}
 }
+
+func TestWindows(t *testing.T) {
+	s := &stats{}
+	for w := range 3 {
+		for i := 1; i <= 100; i++ {
+			d := time.Duration(i) * time.Millisecond
+			if w == 1 && i >= 99 {
+				d = time.Second // two stalls in the second window: its p99
+			}
+			s.add(result{took: d})
+		}
+	}
+	lo, hi, ok := s.windows(100)
+	if !ok || lo != 99.0/50 || hi != 1000.0/50 {
+		t.Errorf("windows = %v, %v, %v; want 1.98, 20, true", lo, hi, ok)
+	}
+	if _, _, ok := s.windows(200); ok {
+		t.Error("windows(200) of 300 requests: ok, want false (one window only)")
+	}
+}
