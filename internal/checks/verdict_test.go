@@ -1,11 +1,12 @@
 package checks
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // A verdict's key changes with every file the checks read (the learner's,
@@ -23,7 +24,7 @@ func TestVerdictKey(t *testing.T) {
 		"steps/05-x/.aws-sam/bootstrap": "built\n",
 	}
 	root := t.TempDir()
-	writeFiles(t, root, files)
+	repotest.WriteFiles(t, root, files)
 	target := func(root string) Target {
 		return Target{Root: root, Step: Step{Slug: "05-x"}, Dir: filepath.Join(root, "steps", "05-x"), Mode: Learner}
 	}
@@ -65,7 +66,7 @@ func TestVerdictKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir() // a copy: the same files elsewhere
-			writeFiles(t, root, files)
+			repotest.WriteFiles(t, root, files)
 			if got := key(t, tt.change(t, root)); (got != base) != tt.changed {
 				t.Errorf("after changing %s the key changed = %v, want %v", tt.name, got != base, tt.changed)
 			}
@@ -77,21 +78,8 @@ func TestVerdictKey(t *testing.T) {
 func editFile(name string) func(t *testing.T, root string) Target {
 	return func(t *testing.T, root string) Target {
 		t.Helper()
-		writeFiles(t, root, map[string]string{name: "// edited\n"})
+		repotest.WriteFiles(t, root, map[string]string{name: "// edited\n"})
 		return Target{Root: root, Step: Step{Slug: "05-x"}, Dir: filepath.Join(root, "steps", "05-x"), Mode: Learner}
-	}
-}
-
-func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, text := range files {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -100,7 +88,7 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 func TestCheckKeepsVerdict(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	repotest.WriteFiles(t, root, map[string]string{
 		"go.mod":                          "module example.com/ws\n",
 		"steps/05-x/main.go":              "package main\n",
 		"steps/05-x/testdata/pass.txtar":  "exists $STEP/main.go\n",

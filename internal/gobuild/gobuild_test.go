@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
+
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
@@ -130,15 +132,7 @@ func TestSourceKey(t *testing.T) {
 		"lib/data.txt":   "data\n",
 		"other/other.go": "package other\n",
 	}
-	for name, text := range files {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	fn := filepath.Join(root, "fn")
 	base := hostKey(t, fn)
 	tests := []struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -253,21 +254,9 @@ func TestConditionRefused(t *testing.T) {
 		{"MemorySize from a resource", "MemorySize: !If [IsProd, 1024, !Ref Memory]", "MemorySize: !Ref ProdTable",
 			`conditions.yaml:25: resource HelloFunction: property MemorySize: !Ref ProdTable: there is no parameter or resource named "ProdTable"`},
 	}
-	src, err := os.ReadFile("testdata/conditions.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text := strings.Replace(string(src), tt.from, tt.to, 1)
-			if text == string(src) {
-				t.Fatalf("%q is not in the template", tt.from)
-			}
-			tpl, err := cfn.Parse("conditions.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Read(tpl, Deployment{})
+			err := readEdited(t, "conditions.yaml", tt.from, tt.to)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
 			}
@@ -287,21 +276,9 @@ func TestReservedVariableRefused(t *testing.T) {
 			`resource Fn: environment variable AWS_ACCESS_KEY_ID is reserved`},
 		{"unreserved TZ is fine", "LOG_LEVEL: info", "TZ: Europe/Paris", ""},
 	}
-	src, err := os.ReadFile("testdata/app.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text := strings.Replace(string(src), tt.from, tt.to, 1)
-			if text == string(src) {
-				t.Fatalf("%q is not in the template", tt.from)
-			}
-			tpl, err := cfn.Parse("app.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Read(tpl, Deployment{})
+			err := readEdited(t, "app.yaml", tt.from, tt.to)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("error = %v, want none", err)
@@ -316,4 +293,24 @@ func TestReservedVariableRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readEdited reads testdata/NAME with its first from replaced by to, and
+// returns Read's error.
+func readEdited(t *testing.T, name, from, to string) error {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(src), from, to, 1)
+	if text == string(src) {
+		t.Fatalf("%q is not in testdata/%s", from, name)
+	}
+	tpl, err := cfn.Parse(name, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Read(tpl, Deployment{})
+	return err
 }

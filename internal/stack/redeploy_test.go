@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestRedeploy updates a running stack as `sam deploy` would: new code
@@ -21,19 +21,8 @@ import (
 // nothing, a changed key schema replaces the table, and the backend the first
 // stack started outlives it.
 func TestRedeploy(t *testing.T) {
-	root, err := repo.Root(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(root, "testdata", "tmp") // inside the module: the code imports aws-lambda-go
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(base, "redeploy-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := repotest.Root(t)
+	dir := repotest.ScratchDir(t, "redeploy-") // inside the module: the code imports aws-lambda-go
 	template, err := os.ReadFile(filepath.Join(root, "solutions", "03-simple-table", TemplateFile))
 	if err != nil {
 		t.Fatal(err)

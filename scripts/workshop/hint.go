@@ -57,11 +57,7 @@ func hint(args []string) error {
 	if len(args) == 0 || len(args) > 2 {
 		return errors.New("usage: go run ./scripts/workshop hint STEP [LEVEL], for example: hint 01 (the concept), hint 01 2 (where), hint 01 3 (the code)")
 	}
-	root, m, err := manifest()
-	if err != nil {
-		return err
-	}
-	st, err := m.Find(args[0])
+	root, st, err := findStep(args[0])
 	if err != nil {
 		return err
 	}

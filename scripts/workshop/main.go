@@ -348,6 +348,16 @@ func manifest() (string, *checks.Manifest, error) {
 	return checks.ManifestAround(".")
 }
 
+// findStep is the step arg names ("03", "3", or a slug) and the repository's root.
+func findStep(arg string) (string, checks.Step, error) {
+	root, m, err := manifest()
+	if err != nil {
+		return "", checks.Step{}, err
+	}
+	st, err := m.Find(arg)
+	return root, st, err
+}
+
 func rehash(w io.Writer) error {
 	root, m, err := manifest()
 	if err != nil {

@@ -132,11 +132,7 @@ func quizCmd(args []string, in io.Reader, out io.Writer) error {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		return errors.New("usage: go run ./scripts/workshop quiz STEP, for example: quiz 03")
 	}
-	root, m, err := manifest()
-	if err != nil {
-		return err
-	}
-	st, err := m.Find(args[0])
+	root, st, err := findStep(args[0])
 	if err != nil {
 		return err
 	}

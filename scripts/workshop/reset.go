@@ -34,11 +34,7 @@ func reset(args []string) error {
 	if step == "" {
 		return errors.New("reset needs a step, for example: go run ./scripts/workshop reset 01")
 	}
-	root, m, err := manifest()
-	if err != nil {
-		return err
-	}
-	st, err := m.Find(step)
+	root, st, err := findStep(step)
 	if err != nil {
 		return err
 	}
