@@ -78,7 +78,7 @@ var SupportTable = []Row{
 	{SecAttribute, "DependsOn", Emulated, "The local stack creates tables before functions and functions before APIs, an order every DependsOn of these types agrees with."},
 	{SecAttribute, "Metadata", Emulated, "`BuildMethod: go1.x` on a function is what `sam build` needs; the rest changes nothing."},
 	{SecAttribute, "DeletionPolicy", Warned, "The local stack deletes everything when it stops, `Retain` or not; on AWS a retained table outlives the stack. Answers are the same."},
-	{SecAttribute, "UpdateReplacePolicy", Warned, "As DeletionPolicy: only what happens to the old resource on AWS differs."},
+	{SecAttribute, "UpdateReplacePolicy", Warned, "When a redeploy under `workshop run` replaces a table, the old one is deleted, `Retain` or not; on AWS a retained one outlives the replacement."},
 	{SecAttribute, "CreationPolicy", Refused, "Used with signals from instances; no resource type the local stack runs takes one."},
 	{SecAttribute, "UpdatePolicy", Refused, "Used with Auto Scaling and similar resources, which the local stack does not run."},
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -19,13 +20,13 @@ import (
 
 // Redeploy deploys the step's template as it is now, as `sam deploy` updates
 // a stack: on the same backend, under the same access key, with every
-// function started anew. A table whose definition is unchanged keeps its
-// items; one the template no longer has, or whose definition changed, is
-// deleted (and created anew), and the log says its items are gone.
+// function started anew. Tables follow CloudFormation's rules (updateTables):
+// an unchanged table, or one changed in place, keeps its items.
 //
 // Nothing is touched until the template reads and every function builds, so
 // a broken edit leaves s as it was. The caller serves the new stack's API,
-// then shuts s down; the backend goes with the new stack when s owned it.
+// shuts s down, then calls Cleanup on the new stack; the backend goes with
+// the new stack when s owned it.
 func (s *Stack) Redeploy(ctx context.Context) (*Stack, error) {
 	app, _, err := Load(s.dir, s.dep)
 	if err != nil {
@@ -57,36 +58,76 @@ func (s *Stack) Redeploy(ctx context.Context) (*Stack, error) {
 	return n, nil
 }
 
-// updateTables brings the backend's tables to the template's: with no
-// previous stack it creates them all; otherwise it keeps the tables whose
-// definition is unchanged and deletes those previous had that are gone or
-// changed. note ends the progress lines.
+// replacing are the AWS::DynamoDB::Table properties whose change makes
+// CloudFormation replace the table; it updates the others in place.
+var replacing = []string{"TableName", "KeySchema", "LocalSecondaryIndexes", "ImportSourceSpecification"}
+
+// updateTables brings the backend's tables to the template's, as
+// CloudFormation updates a stack from previous's (nil: a first deploy, every
+// table created). An unchanged table keeps its items, and so does one whose
+// changes CloudFormation makes in place. A replacement under a new name is
+// created now and the old table goes in Cleanup, once the new stack serves;
+// under the same generated name it is deleted first; a custom-named table
+// that needs replacing is refused, as CloudFormation refuses it. note ends
+// the progress lines.
 func (s *Stack) updateTables(ctx context.Context, logs io.Writer, previous *Stack, note string) error {
 	defs, err := s.tableProps()
 	if err != nil {
 		return err
 	}
 	keep := map[string]bool{}
+	var deleteNow []string
 	if previous != nil {
 		old, err := previous.tableProps()
 		if err != nil {
 			return err
 		}
+		// Decide everything before touching anything.
 		for _, id := range slices.Sorted(maps.Keys(old)) {
-			name := old[id]["TableName"].(string)
-			if reflect.DeepEqual(old[id], defs[id]) {
-				keep[id] = true
-				fmt.Fprintf(logs, "table %s (%s) is unchanged: its items stay\n", name, id)
+			oldName := old[id]["TableName"].(string)
+			cur, ok := defs[id]
+			if !ok {
+				if retained(previous, id) {
+					fmt.Fprintf(logs, "table %s (%s) left the template; DeletionPolicy Retain keeps it and its items\n", oldName, id)
+				} else {
+					s.retire = append(s.retire, retiredTable{id, oldName, "the template no longer has it"})
+				}
 				continue
 			}
-			why := "the template no longer has it"
-			if defs[id] != nil {
-				why = "its definition changed, and the local stack replaces a changed table (CloudFormation replaces one whose name or key schema changes, and updates other properties in place)"
+			var replace, changed []string
+			for _, k := range slices.Sorted(maps.Keys(union(old[id], cur))) {
+				if !reflect.DeepEqual(old[id][k], cur[k]) {
+					if slices.Contains(replacing, k) {
+						replace = append(replace, k)
+					} else {
+						changed = append(changed, k)
+					}
+				}
 			}
-			fmt.Fprintf(logs, "deleting table %s (%s): %s; its items are gone\n", name, id, why)
-			if _, err := s.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
-				return fmt.Errorf("resource %s: deleting table %s: %w", id, name, err)
+			newName := cur["TableName"].(string)
+			switch {
+			case len(replace) == 0:
+				keep[id] = true
+				if len(changed) == 0 {
+					fmt.Fprintf(logs, "table %s (%s) is unchanged: its items stay\n", oldName, id)
+				} else {
+					fmt.Fprintf(logs, "table %s (%s): %s changed, which CloudFormation updates in place: the table and its items stay (locally it keeps the settings it was created with; restart to create it anew)\n", oldName, id, strings.Join(changed, ", "))
+				}
+			case newName == oldName && customName(s, id):
+				return fmt.Errorf("%s: resource %s: %s changed, so CloudFormation must replace the table, and it refuses to replace a custom-named resource (\"CloudFormation cannot update a stack when a custom-named resource requires replacing\"): give TableName a new value too, or deploy a new stack; the running stack stays as it was",
+					s.App.Template.Where(id), id, strings.Join(replace, ", "))
+			case newName == oldName:
+				deleteNow = append(deleteNow, id)
+				fmt.Fprintf(logs, "deleting table %s (%s): %s changed, so CloudFormation replaces it (in AWS under a new generated name, before deleting the old one); its items are gone\n", oldName, id, strings.Join(replace, ", "))
+			default:
+				s.retire = append(s.retire, retiredTable{id, oldName, strings.Join(replace, ", ") + " changed, so CloudFormation replaced it with " + newName})
 			}
+		}
+	}
+	for _, id := range deleteNow {
+		name := defs[id]["TableName"].(string)
+		if _, err := s.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
+			return fmt.Errorf("resource %s: deleting table %s: %w", id, name, err)
 		}
 	}
 	for _, tbl := range s.App.Tables {
@@ -99,4 +140,39 @@ func (s *Stack) updateTables(ctx context.Context, logs io.Writer, previous *Stac
 		}
 	}
 	return nil
+}
+
+// retiredTable is a table of the previous deployment that Cleanup deletes.
+type retiredTable struct{ id, name, why string }
+
+// Cleanup deletes the tables the previous deployment had and this one
+// replaced or dropped: CloudFormation's cleanup phase, once the update is done.
+func (s *Stack) Cleanup(ctx context.Context, logs io.Writer) error {
+	var errs []error
+	for _, t := range s.retire {
+		fmt.Fprintf(logs, "deleting table %s (%s): %s; its items are gone\n", t.name, t.id, t.why)
+		if _, err := s.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(t.name)}); err != nil {
+			errs = append(errs, fmt.Errorf("resource %s: deleting table %s: %w", t.id, t.name, err))
+		}
+	}
+	s.retire = nil
+	return errors.Join(errs...)
+}
+
+// customName reports whether the template names table id itself.
+func customName(s *Stack, id string) bool {
+	for _, t := range s.App.Tables {
+		if t.ID == id {
+			_, ok := t.Properties["TableName"]
+			return ok
+		}
+	}
+	return false
+}
+
+// retained reports whether s's template keeps table id when it is deleted.
+func retained(s *Stack, id string) bool {
+	res, _ := s.App.Template.Doc["Resources"].(map[string]any)
+	r, _ := res[id].(map[string]any)
+	return r["DeletionPolicy"] == "Retain" || r["DeletionPolicy"] == "RetainExceptOnCreate"
 }

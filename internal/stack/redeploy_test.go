@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,19 +101,81 @@ func TestRedeploy(t *testing.T) {
 		t.Errorf("after failed redeploys GET /hello = %q, want v2 (the stack keeps serving)", got)
 	}
 
-	// A changed key schema: CloudFormation replaces the table, the items go.
 	write("main.go", versioned)
-	write(TemplateFile, strings.Replace(string(template), "Name: dt", "Name: id", 1))
-	mark = len(logs.String())
-	if n, err = s.Redeploy(t.Context()); err != nil {
+	redeploy := func(tmpl string) (string, error) {
+		t.Helper()
+		write(TemplateFile, tmpl)
+		mark := len(logs.String())
+		n, err := s.Redeploy(t.Context())
+		if err != nil {
+			return logs.String()[mark:], err
+		}
+		s.Close()
+		s = n
+		if err := s.Cleanup(t.Context(), &logs); err != nil {
+			t.Fatal(err)
+		}
+		return logs.String()[mark:], nil
+	}
+	tables := func() []string {
+		t.Helper()
+		out, err := s.DB.ListTables(t.Context(), &dynamodb.ListTablesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.TableNames
+	}
+
+	// Tags change in place: the table and its items stay.
+	tagged := strings.Replace(string(template), "      PrimaryKey:", "      Tags:\n        team: dva\n      PrimaryKey:", 1)
+	if log, err := redeploy(tagged); err != nil || !strings.Contains(log, "Tags changed, which CloudFormation updates in place") {
+		t.Errorf("Tags added: err = %v, log = %q", err, log)
+	}
+	if got := items(s); got != 1 {
+		t.Errorf("after an in-place change the table has %d items, want 1", got)
+	}
+
+	// A new key under the same custom name: CloudFormation refuses, nothing changes.
+	if _, err := redeploy(strings.Replace(tagged, "Name: dt", "Name: id", 1)); err == nil ||
+		!strings.Contains(err.Error(), "resource Table: KeySchema changed") || !strings.Contains(err.Error(), "custom-named resource requires replacing") {
+		t.Errorf("key change of a custom-named table: err = %v, want CloudFormation's refusal", err)
+	}
+	if got := items(s); got != 1 {
+		t.Errorf("after a refused replacement the table has %d items, want 1", got)
+	}
+
+	// A new key and a new name: the new table first, the old one deleted in Cleanup.
+	renamed := strings.Replace(strings.Replace(tagged, "Name: dt", "Name: id", 1), "${Prefix}-Table", "${Prefix}-Table2", 1)
+	log, err := redeploy(renamed)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	s = n
+	if want := "deleting table " + table + " (Table): KeySchema, TableName changed, so CloudFormation replaced it with " + table + "2"; !strings.Contains(log, want) {
+		t.Errorf("log = %q, want %q", log, want)
+	}
+	if got := tables(); !slices.Equal(got, []string{table + "2"}) {
+		t.Errorf("tables after the replacement and Cleanup = %q, want only %s2", got, table)
+	}
+
+	// A generated name: a key change replaces it under the same name locally.
+	generated := strings.Replace(renamed, "      TableName: !Sub ${Prefix}-Table2\n", "", 1)
+	if _, err := redeploy(generated); err != nil {
+		t.Fatal(err)
+	}
+	gen := s.Env.Refs["Table"]
+	if _, err := s.DB.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(gen),
+		Item: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	log, err = redeploy(strings.Replace(generated, "Name: id", "Name: dt", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "deleting table " + gen + " (Table): KeySchema changed, so CloudFormation replaces it"; !strings.Contains(log, want) {
+		t.Errorf("log = %q, want %q", log, want)
+	}
+	table = gen
 	if got := items(s); got != 0 {
 		t.Errorf("replaced table has %d items, want 0", got)
-	}
-	if want := "deleting table " + table + " (Table): its definition changed"; !strings.Contains(logs.String()[mark:], want) {
-		t.Errorf("logs = %q, want %q", logs.String()[mark:], want)
 	}
 }

@@ -87,7 +87,8 @@ type Stack struct {
 
 	costs costs // meter.go
 
-	opts       Options // as deployed, for Redeploy
+	opts       Options        // as deployed, for Redeploy
+	retire     []retiredTable // the previous deployment's tables Cleanup deletes
 	ownBackend bool
 	ownBuild   string
 	noRestart  func() // unregisters the tables' re-creation

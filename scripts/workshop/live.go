@@ -52,5 +52,9 @@ func (l *live) redeploy(ctx context.Context) error {
 	if err := old.Shutdown(ctx); err != nil {
 		fmt.Fprintf(l.out, "stopping the previous deployment: %v\n", err)
 	}
+	// Only now, as CloudFormation's cleanup does: the tables it replaced or dropped.
+	if err := n.Cleanup(ctx, l.out); err != nil {
+		fmt.Fprintf(l.out, "cleaning up the previous deployment: %v\n", err)
+	}
 	return nil
 }
