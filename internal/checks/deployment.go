@@ -59,6 +59,8 @@ func newDeployment(getenv func(string) string) (sam.Deployment, error) {
 		switch {
 		case !regionRE.MatchString(r):
 			return sam.Deployment{}, fmt.Errorf("%s=%q is not a Region code: use one such as %s (as a failing run prints it), or unset it for a random one", RegionEnv, r, region)
+		case strings.HasPrefix(r, "cn-") || strings.HasPrefix(r, "us-gov-") || strings.HasPrefix(r, "us-iso"):
+			return sam.Deployment{}, fmt.Errorf("%s=%s is in another AWS partition than aws (China, GovCloud or ISO), whose ARNs the local stack does not model (AWS::Partition is aws): use a region such as %s, or unset it for a random one", RegionEnv, r, region)
 		case r == account.DefaultRegion:
 			return sam.Deployment{}, fmt.Errorf("%s=%s is the seed app's Region, where a region written out by hand would go unnoticed: use another, such as %s, or unset it for a random one", RegionEnv, r, region)
 		}

@@ -71,6 +71,8 @@ func TestPinnedDeployment(t *testing.T) {
 		{name: "capitals", env: map[string]string{PrefixEnv: "Alice"}, wantErr: []string{`WORKSHOP_CHECK_PREFIX="Alice"`}},
 		{name: "too long", env: map[string]string{PrefixEnv: strings.Repeat("a", 17)}, wantErr: []string{"WORKSHOP_CHECK_PREFIX"}},
 		{name: "not a region", env: map[string]string{RegionEnv: "Paris"}, wantErr: []string{`WORKSHOP_CHECK_REGION="Paris" is not a Region code`}},
+		{name: "China", env: map[string]string{RegionEnv: "cn-north-1"}, wantErr: []string{"WORKSHOP_CHECK_REGION=cn-north-1 is in another AWS partition"}},
+		{name: "GovCloud", env: map[string]string{RegionEnv: "us-gov-west-1"}, wantErr: []string{"WORKSHOP_CHECK_REGION=us-gov-west-1 is in another AWS partition"}},
 		{name: "the seed region", env: map[string]string{RegionEnv: account.DefaultRegion}, wantErr: []string{"WORKSHOP_CHECK_REGION=us-east-1 is the seed app's Region"}},
 	}
 	for _, tt := range tests {

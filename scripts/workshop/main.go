@@ -170,6 +170,7 @@ func run(name string, args []string) error {
 		return fmt.Errorf("port %d is in use (is another `workshop run` still running?): stop it, or choose another port with -port %d", port, port+1)
 	}
 	defer ln.Close()
+	addr = ln.Addr().String() // the port chosen, with -port 0
 
 	// The first Ctrl-C (or SIGTERM) ends ctx: stop gracefully. The second
 	// ends now: stop at once.
