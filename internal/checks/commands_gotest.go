@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -18,7 +22,7 @@ import (
 // goTestCommands run the learner's own Go unit tests, beside the checks'
 // black-box view of the deployed app.
 var goTestCommands = []*command{
-	{name: "gotest", form: "TEST MIN-CASES", min: 2, max: 2, valid: validGoTest, run: runGoTest,
+	{name: "gotest", form: "TEST MIN-CASES [FUNC MIN-PERCENT]", min: 2, max: 4, valid: validGoTest, run: runGoTest,
 		noNot: "a unit test that must fail teaches nothing"},
 }
 
@@ -28,6 +32,17 @@ func validGoTest(args []string) error {
 	}
 	if _, err := positive("MIN-CASES", args[1]); err != nil {
 		return err
+	}
+	switch len(args) {
+	case 3:
+		return errors.New("FUNC goes with MIN-PERCENT: gotest TestHandler 5 handler 70")
+	case 4:
+		if !token.IsIdentifier(args[2]) {
+			return fmt.Errorf("FUNC is the name of a Go function or method (handler), not %q", args[2])
+		}
+		if p, err := positive("MIN-PERCENT", args[3]); err != nil || p > 100 {
+			return fmt.Errorf("MIN-PERCENT is a whole number from 1 to 100, not %q", args[3])
+		}
 	}
 	return nil
 }
@@ -39,10 +54,11 @@ type testEvent struct {
 	Output string
 }
 
-// gotest TEST MIN-CASES: `go test -run '^TEST$'` in the step's directory
-// compiles, runs TEST, and TEST passes with at least MIN-CASES subtests
-// (t.Run) passed: the learner's table-driven unit test exists, has the
-// cases asked for, and passes.
+// gotest TEST MIN-CASES [FUNC MIN-PERCENT]: `go test -run '^TEST$'` in the
+// step's directory compiles, runs TEST, and TEST passes with at least
+// MIN-CASES subtests (t.Run) passed: the learner's table-driven unit test
+// exists, has the cases asked for, and passes. With FUNC, TEST must also run
+// at least MIN-PERCENT of FUNC's statements, so that empty cases do not count.
 func runGoTest(ts *testscript.TestScript, st *state, in input) {
 	name := in.args[0]
 	min, _ := strconv.Atoi(in.args[1])
@@ -52,7 +68,8 @@ func runGoTest(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "the go command was not found: install Go (https://go.dev/dl/) and put it on your PATH")
 	}
 	// -run keeps TestStep (these checks) out: the unit tests only.
-	cmd := exec.CommandContext(st.ctx, goTool, "test", "-json", "-run", "^"+name+"$", ".")
+	profile := filepath.Join(ts.MkAbs("."), "unit-test.cover")
+	cmd := exec.CommandContext(st.ctx, goTool, "test", "-json", "-run", "^"+name+"$", "-coverprofile", profile, ".")
 	cmd.Dir = st.target.Dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -126,7 +143,76 @@ func runGoTest(ts *testscript.TestScript, st *state, in input) {
 		st.fail(ts, "%s: %s passes with %d %s (t.Run); expected at least %d, each a row of its table", file, name, passed, plural(passed, "case", "cases"), min)
 	}
 	fmt.Fprintf(ts.Stdout(), "%s: %d cases passed\n", name, passed)
+	if len(in.args) == 4 {
+		fn := in.args[2]
+		want, _ := strconv.Atoi(in.args[3])
+		where, run, total, err := funcCoverage(st.target.Dir, fn, profile)
+		switch {
+		case err != nil:
+			st.fail(ts, "%s: measuring what %s runs of %s: %v", file, name, fn, err)
+		case total == 0:
+			st.fail(ts, "%s has no function %s; expected the handler that %s tests to be named %s", st.rel(st.target.Dir), fn, name, fn)
+		case run*100 < want*total:
+			st.fail(ts, "%s: %s's cases run %d%% of %s's statements (%s); expected at least %d%%: each case calls %s and checks its answer (go tool cover -html shows what runs)",
+				file, name, run*100/total, fn, st.rel(where), want, fn)
+		}
+		fmt.Fprintf(ts.Stdout(), "%s: runs %d%% of %s's statements\n", name, run*100/total, fn)
+	}
 }
+
+// funcCoverage counts the statements of the function or method fn in dir's
+// Go files (not tests), and those the cover profile saw run; where is its file:line.
+func funcCoverage(dir, fn, profile string) (where string, run, total int, err error) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return "", 0, 0, err
+	}
+	var file string
+	var from, to int
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return "", 0, 0, err
+		}
+		for _, d := range af.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn && fd.Body != nil {
+				file, from, to = filepath.Base(f), fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line
+			}
+		}
+	}
+	if file == "" {
+		return "", 0, 0, nil
+	}
+	data, err := os.ReadFile(profile)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("reading the cover profile: %w", err)
+	}
+	// Lines: "import/path/main.go:100.90,102.3 2 1" (start.col,end.col statements count).
+	for _, l := range strings.Split(string(data), "\n")[1:] {
+		var l0, c0, l1, c1, n, count int
+		i := strings.LastIndex(l, ":")
+		if i < 0 || path2base(l[:i]) != file {
+			continue
+		}
+		if _, err := fmt.Sscanf(l[i+1:], "%d.%d,%d.%d %d %d", &l0, &c0, &l1, &c1, &n, &count); err != nil {
+			continue
+		}
+		if l0 >= from && l1 <= to {
+			total += n
+			if count > 0 {
+				run += n
+			}
+		}
+	}
+	return fmt.Sprintf("%s:%d", filepath.Join(dir, file), from), run, total, nil
+}
+
+// path2base is the file name of a cover profile's slash-separated path.
+func path2base(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 // testLine is a line t.Errorf or t.Fatalf wrote: "main_test.go:94: ...".
 var testLine = regexp.MustCompile(`^\S+_test\.go:\d+: `)

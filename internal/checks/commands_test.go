@@ -189,6 +189,8 @@ func TestUsageErrors(t *testing.T) {
 		"fault-count":    {"fault AccessFunction InternalServerError 0", `usage error: fault: N is how many calls get the error (at least 1), not "0"`},
 		"gotest-name":    {"gotest '^TestHandler$' 3", `usage error: gotest: TEST is the name of a test function (TestHandler), not "^TestHandler$"`},
 		"gotest-cases":   {"gotest TestHandler many", `usage error: gotest: MIN-CASES`},
+		"gotest-func":    {"gotest TestHandler 5 handler", `usage error: gotest: FUNC goes with MIN-PERCENT`},
+		"gotest-percent": {"gotest TestHandler 5 handler 101", `usage error: gotest: MIN-PERCENT is a whole number from 1 to 100, not "101"`},
 	}
 	scripts := map[string]string{}
 	for name, tt := range tests {
