@@ -197,14 +197,24 @@ func run(name string, args []string) error {
 		return startError(ctx, err)
 	}
 	defer backend.Close()
-	s, err := stack.Deploy(ctx, stack.Options{
+	opts := stack.Options{
 		Dir:        t.Dir,
 		Deployment: deployment,
 		Backend:    backend,
 		Logs:       os.Stdout,
 		AccessKey:  "AKIAWORKSHOPLOCAL",
 		NoIAM:      noIAM,
-	})
+	}
+	s, err := stack.Deploy(ctx, opts)
+	// watch is there to re-check on each save: a step that does not deploy
+	// yet waits for the next one.
+	for err != nil && name == "watch" && ctx.Err() == nil {
+		fmt.Printf("%s\nwatch: waiting for your next save of %s to deploy again (Ctrl-C stops)\n", deployMessage(err), rel(t.Root, t.Dir))
+		if err := waitForSave(ctx, t.Dir); err != nil {
+			return err
+		}
+		s, err = stack.Deploy(ctx, opts)
+	}
 	if err != nil {
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {

@@ -83,6 +83,19 @@ func watchStep(ctx context.Context, t checks.Target, l *live, withChecks bool) e
 	return nil
 }
 
+// waitForSave returns once a learner file of stepDir is saved, or ctx ends.
+func waitForSave(ctx context.Context, stepDir string) error {
+	w, err := newFileWatcher([]string{stepDir}, learnerFile(stepDir, []string{stepDir}))
+	if err != nil {
+		return err
+	}
+	saved, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go w.run(saved, debounce, nil, func([]string) { cancel() })
+	<-saved.Done()
+	return nil
+}
+
 // learnerFile reports whether a path is one the learner edits: main.go and
 // template.yaml in the step, any Go file (not a test) in a CodeUri.
 func learnerFile(stepDir string, codeDirs []string) func(string) bool {

@@ -234,3 +234,36 @@ func TestTookLine(t *testing.T) {
 		}
 	}
 }
+
+// waitForSave returns at a save of a learner file, not of another file.
+func TestWaitForSave(t *testing.T) {
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	go func() { done <- waitForSave(t.Context(), dir) }()
+	time.Sleep(300 * time.Millisecond) // the watch begins
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("returned (%v) at a save of notes.txt", err)
+	case <-time.After(time.Second):
+	}
+	// Saved again until it returns: on a busy machine the watch may begin late.
+	deadline := time.After(30 * time.Second)
+	for {
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no return after saves of main.go")
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
