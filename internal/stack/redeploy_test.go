@@ -3,8 +3,6 @@ package stack
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/logbuf"
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // TestRedeploy updates a running stack as `sam deploy` would: new code
@@ -22,20 +19,7 @@ import (
 // nothing, a changed key schema replaces the table, and the backend the first
 // stack started outlives it.
 func TestRedeploy(t *testing.T) {
-	root := repotest.Root(t)
-	dir := repotest.ScratchDir(t, "redeploy-") // inside the module: the code imports aws-lambda-go
-	template, err := os.ReadFile(filepath.Join(root, "solutions", "03-simple-table", TemplateFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, text string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(TemplateFile, string(template))
-	write("main.go", versioned)
+	dir, template, write := versionedApp(t, "03-simple-table")
 
 	var logs logbuf.Buffer
 	s, err := Deploy(t.Context(), Options{Dir: dir, Logs: &logs})
@@ -84,12 +68,12 @@ func TestRedeploy(t *testing.T) {
 	}
 
 	// A template that does not read: an error, and nothing touched.
-	write(TemplateFile, string(template)+"  Broken: [\n")
+	write(TemplateFile, template+"  Broken: [\n")
 	if _, err := s.Redeploy(t.Context()); err == nil || !strings.Contains(err.Error(), TemplateFile) {
 		t.Errorf("Redeploy of a broken template: err = %v, want one naming %s", err, TemplateFile)
 	}
 	// Nor code that does not compile.
-	write(TemplateFile, string(template))
+	write(TemplateFile, template)
 	write("main.go", "package main\n\nfunc main() { undefined() }\n")
 	if _, err := s.Redeploy(t.Context()); err == nil {
 		t.Error("Redeploy of code that does not compile: no error")
@@ -127,7 +111,7 @@ func TestRedeploy(t *testing.T) {
 	}
 
 	// Tags change in place: the table and its items stay.
-	tagged := strings.Replace(string(template), "      PrimaryKey:", "      Tags:\n        team: dva\n      PrimaryKey:", 1)
+	tagged := strings.Replace(template, "      PrimaryKey:", "      Tags:\n        team: dva\n      PrimaryKey:", 1)
 	if log, err := redeploy(tagged); err != nil || !strings.Contains(log, "Tags changed, which CloudFormation updates in place") {
 		t.Errorf("Tags added: err = %v, log = %q", err, log)
 	}

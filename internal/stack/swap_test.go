@@ -41,20 +41,7 @@ func main() {
 // the old one. Code that does not compile leaves the last good build serving;
 // TemplateChanges reports an edit of the template, not a comment.
 func TestSwap(t *testing.T) {
-	root := repotest.Root(t)
-	dir := repotest.ScratchDir(t, "swap-") // the code imports aws-lambda-go
-	template, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", TemplateFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, text string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(TemplateFile, string(template))
-	write("main.go", versioned)
+	dir, template, write := versionedApp(t, "01-hello-api")
 
 	s, logs := deployed(t, Options{Dir: dir})
 	hello := func(sleep string) string {
@@ -91,7 +78,7 @@ func TestSwap(t *testing.T) {
 	}
 
 	write("main.go", strings.Replace(versioned, "func main() {", "func main() { undefinedCall()", 1))
-	_, err = s.Swap(t.Context(), "HelloFunction")
+	_, err := s.Swap(t.Context(), "HelloFunction")
 	var ce *gobuild.CompileError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "main.go:") {
 		t.Fatalf("Swap of code that does not compile = %v, want a CompileError naming main.go:LINE", err)
@@ -102,8 +89,8 @@ func TestSwap(t *testing.T) {
 
 	edit := func(old, new string) {
 		t.Helper()
-		text := strings.Replace(string(template), old, new, 1)
-		if !strings.Contains(string(template), old) {
+		text := strings.Replace(template, old, new, 1)
+		if !strings.Contains(template, old) {
 			t.Fatalf("the template has no %q", old)
 		}
 		write(TemplateFile, text)
@@ -123,4 +110,24 @@ func TestSwap(t *testing.T) {
 			t.Errorf("TemplateChanges after %q -> %q = %q, %v; want %q", tt.old, tt.new, changed, err, tt.want)
 		}
 	}
+}
+
+// versionedApp is a scratch copy of a solution's template with the versioned
+// code as main.go: its directory, the template, and a writer of its files.
+func versionedApp(t *testing.T, solution string) (dir, template string, write func(name, text string)) {
+	t.Helper()
+	dir = repotest.ScratchDir(t, "app-") // inside the module: the code imports aws-lambda-go
+	data, err := os.ReadFile(filepath.Join(repotest.Root(t), "solutions", solution, TemplateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write = func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(TemplateFile, string(data))
+	write("main.go", versioned)
+	return dir, string(data), write
 }

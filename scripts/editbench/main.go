@@ -82,11 +82,7 @@ type tree struct {
 }
 
 func bench(ctx context.Context, n int, only, compare string, keep bool) error {
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	root, err := repo.Root(wd)
+	root, err := repo.Root(".")
 	if err != nil {
 		return err
 	}

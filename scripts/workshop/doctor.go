@@ -78,11 +78,7 @@ func doctor(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	root, err := repo.Root(wd)
+	root, err := repo.Root(".")
 	if err != nil {
 		return err
 	}
