@@ -82,7 +82,7 @@ func (v Verdict) Names(state string) []string {
 func (t Target) VerdictKey() (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\nstep %s\nmode %s\n%s=%s\ngo %s %s/%s\n", verdictFormat, t.Step.Slug, t.Mode,
-		dynamo.EnvKind, os.Getenv(dynamo.EnvKind), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		dynamo.EnvKind, dynamo.KindFromEnv(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		fmt.Fprintf(h, "env %s=%s\n", k, t.Env[k])
 	}

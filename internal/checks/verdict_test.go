@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
@@ -53,8 +54,19 @@ func TestVerdictKey(t *testing.T) {
 		{"the harness's test data", editFile("internal/checks/testdata/x.go"), false},
 		{"a tool's output in the step", editFile("steps/05-x/.aws-sam/bootstrap"), false},
 		{"the mode", func(t *testing.T, root string) Target { tg := target(root); tg.Mode = Solution; return tg }, true},
+		{"the default backend named", func(t *testing.T, root string) Target {
+			if dynamo.KindFromEnv() != dynamo.KindEmbedded {
+				t.Skip("this run names another backend")
+			}
+			t.Setenv(dynamo.EnvKind, dynamo.KindEmbedded)
+			return target(root)
+		}, false},
 		{"the DynamoDB backend", func(t *testing.T, root string) Target {
-			t.Setenv("WORKSHOP_DYNAMODB", "local")
+			other := dynamo.KindLocal // whichever this run does not use
+			if dynamo.KindFromEnv() == dynamo.KindLocal {
+				other = dynamo.KindEmbedded
+			}
+			t.Setenv(dynamo.EnvKind, other)
 			return target(root)
 		}, true},
 		{"scripts kept elsewhere", func(t *testing.T, root string) Target {
