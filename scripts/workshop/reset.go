@@ -45,6 +45,12 @@ func reset(args []string) error {
 func resetStep(ctx context.Context, root string, st checks.Step, yes bool, in io.Reader, out io.Writer, now time.Time) error {
 	dir := filepath.Join(root, "steps", st.Slug)
 	changed := st.ChangedFiles(dir)
+	// Files of the step outside its task: reset leaves them, and says so.
+	defer func() {
+		if others := otherChanges(ctx, root, st); len(others) > 0 {
+			fmt.Fprintf(out, "workshop: not this step's task, so reset leaves them: %s changed since your last commit (git checkout -- FILE restores one)\n", strings.Join(others, ", "))
+		}
+	}()
 	if len(changed) == 0 {
 		fmt.Fprintf(out, "workshop: steps/%s is already the untouched starter: nothing to reset\n", st.Slug)
 		return nil
@@ -96,6 +102,29 @@ func resetStep(ctx context.Context, root string, st checks.Step, yes bool, in io
 	}
 	fmt.Fprintf(out, "workshop: steps/%s is the starter again; your version is in %s (git ignores it)\n", st.Slug, rel(root, backup))
 	return nil
+}
+
+// otherChanges lists the files of st's folder that are not its learner files
+// and that differ from git's HEAD (reset's backups aside); none without git.
+func otherChanges(ctx context.Context, root string, st checks.Step) []string {
+	dir := "steps/" + st.Slug + "/"
+	out, err := git(ctx, root, "status", "--porcelain", "--untracked-files=all", "--", dir)
+	if err != nil {
+		return nil
+	}
+	var others []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if len(line) < 4 {
+			continue
+		}
+		path := strings.Trim(line[3:], `"`)
+		name := strings.TrimPrefix(path, dir)
+		if _, learner := st.LearnerFiles[name]; learner || strings.HasPrefix(name, backupPrefix) {
+			continue
+		}
+		others = append(others, path)
+	}
+	return others
 }
 
 // starterVersion finds the starter's content of a learner file in git: the

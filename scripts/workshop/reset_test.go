@@ -74,6 +74,9 @@ func TestResetStep(t *testing.T) {
 	if read() != starter {
 		t.Errorf("after reset main.go = %q, want the starter", read())
 	}
+	if strings.Contains(out.String(), "not this step's task") {
+		t.Errorf("reset names other files when there are none:\n%s", out.String())
+	}
 	backup := filepath.Join(dir, ".backup-20261129-183000", "main.go")
 	if data, err := os.ReadFile(backup); err != nil || string(data) != "package main // mine\n" {
 		t.Errorf("backup %s = %q, %v; want the learner's version", backup, data, err)
@@ -90,5 +93,22 @@ func TestResetStep(t *testing.T) {
 	}
 	if read() != starter || !strings.Contains(out.String(), "the one in commit") {
 		t.Errorf("after committing work, reset gave %q:\n%s", read(), out.String())
+	}
+
+	// A file outside the step's task, changed: reset leaves it and names it.
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitRun("add", ".")
+	gitRun("commit", "-qm", "a template")
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte("edited again\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := resetStep(t.Context(), root, st, true, nil, &out, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "not this step's task, so reset leaves them: steps/01-x/template.yaml changed"; !strings.Contains(out.String(), want) {
+		t.Errorf("reset output lacks %q:\n%s", want, out.String())
 	}
 }
