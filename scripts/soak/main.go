@@ -2,7 +2,7 @@
 // many requests and prints their latency and the AWS SDK warnings the function
 // logged: a way to see the local stack stall or retry under sustained use.
 //
-//	go run ./scripts/soak 05 -solution                  # 500 to warm up, 5,000 sequential, then 10 rounds of 300 concurrent
+//	go run ./scripts/soak 05 -solution                  # 2,000 to warm up, 5,000 sequential, then 10 rounds of 300 concurrent
 //	go run ./scripts/soak 05 -solution -n 500 -rounds 2 -c 50 -no-iam
 //
 // Everything listens on 127.0.0.1 and stops by itself after the requests, or
@@ -34,7 +34,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
-const usage = `usage: go run ./scripts/soak STEP|./app/dir [-solution] [-warmup 500] [-n 5000] [-rounds 10] [-c 300] [-no-iam] [-path /hello] [-max-time 30m] [-log FILE] [-samples FILE]
+const usage = `usage: go run ./scripts/soak STEP|./app/dir [-solution] [-warmup 2000] [-n 5000] [-rounds 10] [-c 300] [-no-iam] [-path /hello] [-max-time 30m] [-log FILE] [-samples FILE]
 `
 
 // warnMarks are what the AWS SDK for Go v2 writes when an answer goes wrong
@@ -63,7 +63,7 @@ func run(args []string) error {
 	var cfg config
 	fs.BoolVar(&cfg.solution, "solution", false, "use solutions/STEP instead of steps/STEP")
 	fs.BoolVar(&cfg.noIAM, "no-iam", false, "do not put the IAM proxy in front of DynamoDB (to compare)")
-	fs.IntVar(&cfg.warmup, "warmup", 500, "sequential requests first, shown in a row of their own: the function's cold start and, on DynamoDB Local, the JVM compiling its hot code")
+	fs.IntVar(&cfg.warmup, "warmup", 2000, "sequential requests first, shown in a row of their own: the function's cold start and, on DynamoDB Local, the JVM compiling its hot code (its median keeps falling for about 2,000 requests)")
 	fs.IntVar(&cfg.n, "n", 5000, "sequential requests")
 	fs.IntVar(&cfg.rounds, "rounds", 10, "rounds of concurrent requests, after the sequential ones")
 	fs.IntVar(&cfg.c, "c", 300, "concurrent requests in each round")
