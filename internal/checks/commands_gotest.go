@@ -11,6 +11,7 @@ import (
 	"go/token"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -195,7 +196,7 @@ func funcCoverage(dir, fn, profile string) (where string, run, total int, err er
 	for _, l := range strings.Split(string(data), "\n")[1:] {
 		var l0, c0, l1, c1, n, count int
 		i := strings.LastIndex(l, ":")
-		if i < 0 || path2base(l[:i]) != file {
+		if i < 0 || path.Base(l[:i]) != file { // profile paths are import paths, slash-separated
 			continue
 		}
 		if _, err := fmt.Sscanf(l[i+1:], "%d.%d,%d.%d %d %d", &l0, &c0, &l1, &c1, &n, &count); err != nil {
@@ -210,9 +211,6 @@ func funcCoverage(dir, fn, profile string) (where string, run, total int, err er
 	}
 	return fmt.Sprintf("%s:%d", filepath.Join(dir, file), from), run, total, nil
 }
-
-// path2base is the file name of a cover profile's slash-separated path.
-func path2base(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 // testLine is a line t.Errorf or t.Fatalf wrote: "main_test.go:94: ...".
 var testLine = regexp.MustCompile(`^\S+_test\.go:\d+: `)

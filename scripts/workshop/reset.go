@@ -108,7 +108,7 @@ func resetStep(ctx context.Context, root string, st checks.Step, yes bool, in io
 // and that differ from git's HEAD (reset's backups aside); none without git.
 func otherChanges(ctx context.Context, root string, st checks.Step) []string {
 	dir := "steps/" + st.Slug + "/"
-	out, err := git(ctx, root, "status", "--porcelain", "--untracked-files=all", "--", dir)
+	out, err := git(ctx, root, "status", "--porcelain", "--no-renames", "--untracked-files=all", "--", dir)
 	if err != nil {
 		return nil
 	}
