@@ -57,6 +57,18 @@ func (b *hostBuilds) build(ctx context.Context, codeDir, _ string) (string, erro
 	}
 }
 
+// prebuilt makes bin the build of codeDir for this run: it is put in place
+// as that function's bootstrap, as a build would be, and nothing is built.
+func (b *hostBuilds) prebuilt(codeDir, bin string) {
+	hb := &hostBuild{done: make(chan struct{})}
+	b.mu.Lock()
+	b.builds[codeDir] = hb
+	out := filepath.Join(b.dir, strconv.Itoa(len(b.builds)))
+	b.mu.Unlock()
+	hb.bin, hb.err = gobuild.Use(bin, out)
+	close(hb.done)
+}
+
 // newHostBuilds starts a run's builds; close ends them.
 func newHostBuilds(deadline time.Time) (*hostBuilds, error) {
 	dir, err := os.MkdirTemp("", "workshop-checks-build-")

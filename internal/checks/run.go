@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -58,6 +57,10 @@ type Target struct {
 	ScriptsDir string
 	// Env adds variables the scripts see ($NAME).
 	Env map[string]string
+	// Bootstrap, when set, is an executable already built from Dir's code
+	// for this machine (go test's test binary, see steptest): the checks run
+	// it as the function whose CodeUri is Dir instead of building it again.
+	Bootstrap string
 }
 
 func (t Target) scriptsDir() string {
@@ -156,6 +159,9 @@ func (t Target) Check(only []string, deadline time.Time) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.Bootstrap != "" {
+		builds.prebuilt(t.Dir, t.Bootstrap)
+	}
 	defer builds.close()
 	rec := newRecorder()
 	testscript.RunT(rec, testscript.Params{
@@ -200,32 +206,6 @@ func scriptContext(deadline time.Time) (context.Context, context.CancelFunc) {
 		return context.WithCancel(context.Background())
 	}
 	return context.WithDeadline(context.Background(), deadline)
-}
-
-// Run is what every step_test.go calls: it checks the step in the mode its
-// location and state call for, and reports in a learner's words.
-func Run(t *testing.T) {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := Resolve(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline, _ := t.Deadline()
-	results, err := target.Check(nil, deadline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range Judge(target, results) {
-		if line.Fail {
-			t.Error(line.Text)
-		} else {
-			t.Log(line.Text)
-		}
-	}
 }
 
 // Line is one line of a report.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -179,4 +180,20 @@ func linkOrCopy(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, data, 0o755)
+}
+
+// Use puts an executable built elsewhere at outDir/bootstrap, where a build
+// would put it, and returns that path.
+func Use(bin, outDir string) (string, error) {
+	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", runtime.GOOS)))
+	if err != nil {
+		return "", fmt.Errorf("using %s as the bootstrap: %w", bin, err)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", fmt.Errorf("using %s as the bootstrap: %w", bin, err)
+	}
+	if err := linkOrCopy(bin, out); err != nil {
+		return "", fmt.Errorf("using %s as the bootstrap: %w", bin, err)
+	}
+	return out, nil
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"testing"
 
-	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/checks/steptest"
 )
+
+// TestMain runs main when the checks start this test binary as the
+// function's bootstrap, and the tests otherwise.
+func TestMain(m *testing.M) { steptest.Main(m, main) }
 
 // TestStep runs this step's checks (the .txtar files in testdata/ of the step
 // under steps/) on the files in this directory, and explains each failure.
-func TestStep(t *testing.T) { checks.Run(t) }
+func TestStep(t *testing.T) { steptest.Run(t) }
