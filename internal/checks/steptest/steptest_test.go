@@ -1,0 +1,105 @@
+package steptest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
+)
+
+func TestIsBootstrap(t *testing.T) {
+	lambdaEnv := map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "_HANDLER": "bootstrap"}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"started by Lambda", []string{"/var/task/bootstrap"}, lambdaEnv, true},
+		{"started by go test", []string{"x.test", "-test.paniconexit0", "-test.timeout=10m0s"}, lambdaEnv, false},
+		{"run by hand, no Lambda environment", []string{"x.test"}, nil, false},
+		{"only the Runtime API", []string{"x.test"}, map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isBootstrap(tt.args, func(k string) string { return tt.env[k] }); got != tt.want {
+				t.Errorf("isBootstrap(%q) = %v, want %v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckRunsTheTestBinary proves that the checks run the test binary they
+// are given as the function, not a build of the directory: step 01's
+// solution passes with its own test binary and fails with that of a copy
+// whose handler answers 500.
+func TestCheckRunsTheTestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two test binaries and runs step 01's checks twice")
+	}
+	root := repotest.Root(t)
+	dir := filepath.Join(root, "solutions", "01-hello-api")
+	good := testBinary(t, dir)
+
+	broken := repotest.ScratchDir(t, "steptest-")
+	for _, name := range []string{"main.go", "step_test.go"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "main.go" {
+			if !strings.Contains(string(data), "StatusCode: http.StatusOK") {
+				t.Fatal("solutions/01-hello-api/main.go no longer answers http.StatusOK: update this test")
+			}
+			data = []byte(strings.Replace(string(data), "StatusCode: http.StatusOK", "StatusCode: http.StatusInternalServerError", 1))
+		}
+		if err := os.WriteFile(filepath.Join(broken, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := testBinary(t, broken)
+
+	tests := []struct {
+		name, bootstrap string
+		wantFail        bool
+	}{
+		{"the solution's test binary", good, false},
+		{"a test binary whose handler answers 500", bad, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := check(context.Background(), dir, tt.bootstrap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			for _, l := range lines {
+				if l.Fail {
+					failed = append(failed, l.Text)
+				}
+			}
+			if got := len(failed) > 0; got != tt.wantFail {
+				t.Errorf("failing lines %q; want a failure: %v", failed, tt.wantFail)
+			}
+			if tt.wantFail && !strings.Contains(strings.Join(failed, "\n"), "500") {
+				t.Errorf("the failures do not name the 500 the function answered: %q", failed)
+			}
+		})
+	}
+}
+
+// testBinary builds dir's test binary, as go test does before running it.
+func testBinary(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "step.test")
+	cmd := exec.Command("go", "test", "-c", "-o", out, ".")
+	cmd.Dir = dir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c in %s: %v\n%s", dir, err, msg)
+	}
+	return out
+}
