@@ -1,13 +1,12 @@
-// Package gobuild builds a Go function's bootstrap as `sam build` does for
-// `Metadata: BuildMethod: go1.x`, and checks the executable's machine against
-// the function's Architectures.
+// Package gobuild compiles a Go function as `sam build` does for
+// `Metadata: BuildMethod: go1.x`, for linux and the function's Architectures
+// (compile.go), and builds it for this machine to run it locally.
 package gobuild
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,7 +24,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
-// Target is one function to build.
+// Target is one function, to compile for Lambda.
 type Target struct {
 	Dir  string // CodeUri directory, absolute
 	Arch string // "arm64" or "x86_64" as in the template's Architectures; "" means x86_64
@@ -43,22 +42,12 @@ func GOARCH(arch string) (string, error) {
 	return "", fmt.Errorf("unknown architecture %q: Architectures must be [x86_64] or [arm64]", arch)
 }
 
-// Build runs what sam build runs: `go build -o <outDir>/bootstrap <Dir>` in
-// Dir with GOOS=linux and GOARCH from the architecture, the rest of the
-// environment passed through. It returns the bootstrap's path. A build of the
-// same content comes from the user's build cache (see cache.go).
-func Build(ctx context.Context, t Target, outDir string) (string, error) {
-	goarch, err := GOARCH(t.Arch)
-	if err != nil {
-		return "", err
-	}
-	return cachedBuild(ctx, t.Dir, outDir, "linux", goarch)
-}
-
-// BuildHost builds the same package for this machine, so it can run locally.
+// BuildHost runs `go build -o <outDir>/bootstrap <dir>` for this machine, so
+// the function can run locally, and returns the bootstrap's path.
 //
 // Each check deploys the step afresh, so builds are kept in the user's cache
-// directory by content: an unchanged function is linked, not built again.
+// directory by content (see cache.go): an unchanged function is linked, not
+// built again.
 func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 	return cachedBuild(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 }
@@ -254,18 +243,30 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 	cmd := exec.CommandContext(ctx, goTool, "build", "-ldflags=-s -w", "-o", out, dir)
 	cmd.Dir = dir
 	cmd.Env = buildEnv(goos, goarch)
-	output, err := cmd.CombinedOutput()
+	if err := runGo(ctx, cmd, dir, "build"); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// runGo runs a go command that compiles the package in dir (what names the
+// step in messages): a *CompileError when go fails, with go's messages on
+// standard error, file paths relative to the module root.
+func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string) error {
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
 	if ctx.Err() != nil {
-		return "", fmt.Errorf("build %s: %w", dir, ctx.Err())
+		return fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		return "", &CompileError{Dir: dir, Output: relativeOutput(string(output), dir)}
+		return &CompileError{Dir: dir, Output: relativeOutput(stderr.String(), dir)}
 	}
 	if err != nil {
-		return "", fmt.Errorf("build %s: running go: %w", dir, err)
+		return fmt.Errorf("%s %s: running go: %w", what, dir, err)
 	}
-	return out, nil
+	return nil
 }
 
 // goCommand finds the go tool: PATH first, then $GOROOT/bin.
@@ -330,42 +331,4 @@ func moduleRoot(dir string) string {
 		return root
 	}
 	return dir
-}
-
-// CheckELF checks that the executable at path is a Linux (ELF) executable
-// for the function's architecture ("arm64" or "x86_64"), as Lambda needs.
-func CheckELF(path, arch string) error {
-	goarch, err := GOARCH(arch)
-	if err != nil {
-		return err
-	}
-	if arch == "" {
-		arch = "x86_64"
-	}
-	name := filepath.Base(path)
-	f, err := elf.Open(path)
-	if err != nil {
-		var formatErr *elf.FormatError
-		if errors.As(err, &formatErr) {
-			return fmt.Errorf("%s is not a Linux executable (ELF): build it with GOOS=linux", name)
-		}
-		return fmt.Errorf("checking %s: %w", name, err)
-	}
-	defer f.Close()
-	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[goarch]
-	if f.Machine != want {
-		return fmt.Errorf("%s is %s executable but the function's Architectures says %s: build it with GOARCH=%s",
-			name, machineName(f.Machine), arch, goarch)
-	}
-	return nil
-}
-
-func machineName(m elf.Machine) string {
-	switch m {
-	case elf.EM_X86_64:
-		return "an x86-64"
-	case elf.EM_AARCH64:
-		return "an arm64"
-	}
-	return "a " + strings.TrimPrefix(m.String(), "EM_")
 }

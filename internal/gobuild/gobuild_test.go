@@ -44,54 +44,38 @@ func testdata(t *testing.T, name string) string {
 	return dir
 }
 
-func TestBuildAndCheckELF(t *testing.T) {
-	other := map[string]string{"arm64": "x86_64", "x86_64": "arm64"}
-	wrong := map[string]string{
-		"arm64":  "bootstrap is an arm64 executable but the function's Architectures says x86_64: build it with GOARCH=amd64",
-		"x86_64": "bootstrap is an x86-64 executable but the function's Architectures says arm64: build it with GOARCH=arm64",
+// TestCompile compiles for linux and the function's architecture with cgo
+// off, as sam build does: a file built only there is compiled, one built only
+// elsewhere or only with cgo is not.
+func TestCompile(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":    "module example.com/m\n\ngo 1.22\n",
+		"main.go":   "package main\n\nfunc main() {}\n",
+		"arm64.go":  "//go:build linux && arm64\n\npackage main\n\nvar _ int = onlyOnArm64\n",
+		"darwin.go": "//go:build darwin\n\npackage main\n\nvar _ int = \"not on linux\"\n",
+		"cgo.go":    "//go:build cgo\n\npackage main\n\nvar _ int = \"not without cgo\"\n",
 	}
-	for _, arch := range []string{"arm64", "x86_64"} {
-		t.Run(arch, func(t *testing.T) {
-			t.Parallel()
-			out := t.TempDir()
-			bin, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: arch}, filepath.Join(out, "HelloFunction"))
-			if err != nil {
-				t.Fatalf("Build: %v", err)
-			}
-			if bin != filepath.Join(out, "HelloFunction", "bootstrap") {
-				t.Errorf("Build returned %s, want <outDir>/bootstrap", bin)
-			}
-			if err := CheckELF(bin, arch); err != nil {
-				t.Errorf("CheckELF(%s): %v", arch, err)
-			}
-			err = CheckELF(bin, other[arch])
-			if err == nil || err.Error() != wrong[arch] {
-				t.Errorf("CheckELF(%s) = %v, want %q", other[arch], err, wrong[arch])
-			}
-		})
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-}
-
-func TestCheckELFNotELF(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bootstrap")
-	if err := os.WriteFile(path, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct{ arch, err string }{
+		{"x86_64", ""},
+		{"", ""},
+		{"arm64", "arm64.go:5:13: undefined: onlyOnArm64"},
 	}
-	err := CheckELF(path, "arm64")
-	if err == nil || !strings.Contains(err.Error(), "bootstrap is not a Linux executable (ELF)") {
-		t.Errorf("CheckELF(script) = %v", err)
+	for _, tt := range tests {
+		err := Compile(context.Background(), Target{Dir: root, Arch: tt.arch})
+		var ce *CompileError
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("Compile(%q) = %v, want nil", tt.arch, err)
+		case tt.err != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.err)):
+			t.Errorf("Compile(%q) = %v, want a *CompileError with %q", tt.arch, err, tt.err)
+		}
 	}
-	if err := CheckELF(filepath.Join(t.TempDir(), "missing"), "arm64"); err == nil {
-		t.Error("CheckELF(missing file) = nil")
-	}
-	if err := CheckELF(path, "sparc"); err == nil || !strings.Contains(err.Error(), "unknown architecture") {
-		t.Errorf("CheckELF(sparc) = %v", err)
-	}
-}
-
-// hostArch is this machine's architecture as Lambda names it.
-func hostArch() string {
-	return map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
 }
 
 // hostExe is a host build's file name: bootstrap.exe on Windows.
@@ -264,9 +248,6 @@ func TestBuildHost(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	if err := CheckELF(bin, hostArch()); err != nil {
-		t.Errorf("host build: %v", err)
-	}
 	key := hostKey(t, src)
 	if cached := filepath.Join(cache, "sam-dynamodb-go", "bootstrap", key); !sameContent(t, bin, cached) {
 		t.Errorf("the build is not cached at %s", cached)
@@ -276,10 +257,10 @@ func TestBuildHost(t *testing.T) {
 func TestCompileError(t *testing.T) {
 	t.Parallel()
 	dir := testdata(t, "broken")
-	_, err := Build(context.Background(), Target{Dir: dir, Arch: "arm64"}, t.TempDir())
+	err := Compile(context.Background(), Target{Dir: dir, Arch: "arm64"})
 	var ce *CompileError
 	if !errors.As(err, &ce) {
-		t.Fatalf("Build error = %v (%T), want *CompileError", err, err)
+		t.Fatalf("Compile error = %v (%T), want *CompileError", err, err)
 	}
 	if ce.Dir != dir {
 		t.Errorf("Dir = %s, want %s", ce.Dir, dir)
@@ -297,18 +278,21 @@ func TestCompileError(t *testing.T) {
 	}
 }
 
-func TestBuildErrors(t *testing.T) {
+func TestCompileErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Build(ctx, Target{Dir: testdata(t, "hello"), Arch: "arm64"}, t.TempDir())
+	err := Compile(ctx, Target{Dir: testdata(t, "hello"), Arch: "arm64"})
 	var ce *CompileError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
+		t.Errorf("canceled compile = %v, want context.Canceled", err)
+	}
+	if _, err := BuildHost(ctx, testdata(t, "hello"), t.TempDir()); !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
 		t.Errorf("canceled build = %v, want context.Canceled", err)
 	}
-	if _, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: "mips"}, t.TempDir()); err == nil {
-		t.Error("Build with an unknown architecture succeeded")
+	if err := Compile(context.Background(), Target{Dir: testdata(t, "hello"), Arch: "mips"}); err == nil {
+		t.Error("Compile with an unknown architecture succeeded")
 	}
-	if _, err := Build(context.Background(), Target{Dir: "testdata/hello"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "absolute") {
+	if err := Compile(context.Background(), Target{Dir: "testdata/hello"}); err == nil || !strings.Contains(err.Error(), "absolute") {
 		t.Errorf("relative dir: %v", err)
 	}
 }
