@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 
@@ -230,6 +231,76 @@ func sameContent(t *testing.T, a, b string) bool {
 	return len(da) > 0 && bytes.Equal(da, db)
 }
 
+// TestBodiesEdited: an edit of the built package's Go files that keeps their
+// headers (build constraints, package clause, imports) takes the cheap path,
+// which hashes the new contents into the key go list would give; any other
+// change needs go list again.
+func TestBodiesEdited(t *testing.T) {
+	goTool, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const main = "//go:build linux || darwin || windows\n\npackage main\n\nimport (\n\t\"example.com/m/lib\"\n)\n\nfunc main() { println(lib.Hello()) }\n"
+	const util = "package main\n\nimport _ \"embed\"\n\nfunc util() int { return 1 }\n"
+	files := map[string]string{
+		"go.mod":     "module example.com/m\n\ngo 1.22\n",
+		"fn/main.go": main,
+		"fn/util.go": util,
+		"lib/lib.go": "package lib\n\nfunc Hello() string { return \"hello\" }\n",
+	}
+	tests := []struct {
+		name, file, text string
+		cheap            bool
+	}{
+		{"a body", "fn/main.go", strings.Replace(main, "println(lib.Hello())", "println(lib.Hello(), 2)", 1), true},
+		{"a comment after the imports", "fn/main.go", main + "\n// more\n", true},
+		{"a second file's body", "fn/util.go", strings.Replace(util, "return 1", "return 2", 1), true},
+		{"an import", "fn/main.go", strings.Replace(main, "import (\n", "import (\n\t\"os\"\n", 1) + "var _ = os.Args\n", false},
+		{"a //go:build line", "fn/main.go", strings.Replace(main, "|| windows", "|| windows || freebsd", 1), false},
+		{"the package clause", "fn/util.go", strings.Replace(util, "package main", "package util", 1), false},
+		{"a //go:embed line", "fn/util.go", util + "\n//go:embed main.go\nvar self string\n", false},
+		{"a new file", "fn/more.go", "package main\n", false},
+		{"another package's body", "lib/lib.go", "package lib\n\nfunc Hello() string { return \"hi\" }\n", false},
+		{"go.mod", "go.mod", "module example.com/m\n\ngo 1.23\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			repotest.WriteFiles(t, root, files)
+			fn := filepath.Join(root, "fn")
+			before, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if same, ok := before.bodiesEdited(); !ok || same.key != before.key {
+				t.Fatalf("with nothing changed, bodiesEdited = %v, key changed %v; want the same key", ok, same.key != before.key)
+			}
+			write(t, root, tt.file, tt.text)
+			later := time.Now().Add(time.Minute) // a stamp that differs even on a coarse clock
+			if err := os.Chtimes(filepath.Join(root, tt.file), later, later); err != nil {
+				t.Fatal(err)
+			}
+			after, cheap := before.bodiesEdited()
+			if cheap != tt.cheap {
+				t.Fatalf("after changing %s, the cheap path = %v, want %v", tt.name, cheap, tt.cheap)
+			}
+			if !cheap {
+				return
+			}
+			full, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.key == before.key || after.key != full.key {
+				t.Errorf("the cheap path's key changed = %v and equals go list's = %v; want both", after.key != before.key, after.key == full.key)
+			}
+			if again, ok := after.bodiesEdited(); !ok || again != after {
+				t.Error("after the cheap path, the same files are not remembered as unchanged")
+			}
+		})
+	}
+}
+
 // BuildHost keeps its cache in the user's cache directory.
 func TestBuildHost(t *testing.T) {
 	// go keeps its own build cache in the user's cache directory too: keep using it.
@@ -332,7 +403,7 @@ func BenchmarkSourceKey(b *testing.B) {
 	}
 	b.Run("go list", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+			if _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
 				b.Fatal(err)
 			}
 		}
