@@ -13,11 +13,11 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
-// lambdaCommands build the functions as `sam build` does, deploy them
+// lambdaCommands compile the functions as `sam build` does, deploy them
 // locally, invoke them and read their CloudWatch-like logs.
 var lambdaCommands = []*command{
 	{name: "build", form: "[FUNCTION ARCH]", max: 2, valid: validBuild, run: runBuild,
-		noNot: "it builds the functions; a compile error already fails it with the compiler's message"},
+		noNot: "it compiles the functions; a compile error already fails it with the compiler's message"},
 	{name: "invoke", form: "FUNCTION [EVENTFILE]", min: 1, max: 2, run: runInvoke},
 	{name: "logs", form: "REGEXP", min: 1, max: 1, regexps: []int{0}, run: runLogs},
 	{name: "unset", form: "FUNCTION VAR", min: 2, max: 2, run: runUnset,
@@ -80,8 +80,11 @@ func validBuild(args []string) error {
 	return nil
 }
 
-// build [FUNCTION ARCH]: every function builds as `sam build` builds it, for
-// its architecture; with FUNCTION, that function is built for linux/ARCH.
+// build [FUNCTION ARCH]: every function's code compiles as `sam build`
+// compiles it, for linux and its architecture with cgo off; with FUNCTION, that
+// function's Architectures is [ARCH]. It stops before the link, which takes
+// longer than the compile after an edit: a mistake only the link finds (no
+// func main) fails the checks that deploy the function, whose local build links.
 func runBuild(ts *testscript.TestScript, st *state, in input) {
 	app := st.app(ts)
 	if len(app.Functions) == 0 {
@@ -102,19 +105,15 @@ func runBuild(ts *testscript.TestScript, st *state, in input) {
 		if err := errors.Join(fn.BuildProblem(), fn.CodeProblem()); err != nil {
 			st.fail(ts, "%s: %v", app.Template.Where(fn.ID), err)
 		}
-		out := filepath.Join(ts.Getenv("WORK"), ".aws-sam", "build", fn.ID)
-		bin, err := gobuild.Build(st.ctx, gobuild.Target{Dir: fn.CodeDir, Arch: fn.Arch}, out)
+		err := gobuild.Compile(st.ctx, gobuild.Target{Dir: fn.CodeDir, Arch: fn.Arch})
 		var ce *gobuild.CompileError
 		if errors.As(err, &ce) {
 			st.fail(ts, "%s", compileFailure(fn.ID, ce))
 		}
 		if err != nil {
-			st.fail(ts, "building %s (CodeUri %s) as sam build does:\n%v", fn.ID, st.rel(fn.CodeDir), err)
+			st.fail(ts, "compiling %s (CodeUri %s) as sam build does:\n%v", fn.ID, st.rel(fn.CodeDir), err)
 		}
-		if err := gobuild.CheckELF(bin, fn.Arch); err != nil {
-			st.fail(ts, "%s: resource %s: %v", app.Template.Where(fn.ID), fn.ID, err)
-		}
-		fmt.Fprintf(ts.Stdout(), "built %s for linux/%s: %s\n", fn.ID, fn.Arch, bin)
+		fmt.Fprintf(ts.Stdout(), "compiled %s for linux/%s as sam build does (not linked)\n", fn.ID, fn.Arch)
 	}
 }
 

@@ -1,23 +1,26 @@
-// Package gobuild builds a Go function's bootstrap as `sam build` does for
-// `Metadata: BuildMethod: go1.x`, and checks the executable's machine against
-// the function's Architectures.
+// Package gobuild compiles a Go function as `sam build` does for
+// `Metadata: BuildMethod: go1.x`, for linux and the function's Architectures
+// (compile.go), and builds it for this machine to run it locally.
 package gobuild
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,7 +28,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
 )
 
-// Target is one function to build.
+// Target is one function, to compile for Lambda.
 type Target struct {
 	Dir  string // CodeUri directory, absolute
 	Arch string // "arm64" or "x86_64" as in the template's Architectures; "" means x86_64
@@ -43,22 +46,12 @@ func GOARCH(arch string) (string, error) {
 	return "", fmt.Errorf("unknown architecture %q: Architectures must be [x86_64] or [arm64]", arch)
 }
 
-// Build runs what sam build runs: `go build -o <outDir>/bootstrap <Dir>` in
-// Dir with GOOS=linux and GOARCH from the architecture, the rest of the
-// environment passed through. It returns the bootstrap's path. A build of the
-// same content comes from the user's build cache (see cache.go).
-func Build(ctx context.Context, t Target, outDir string) (string, error) {
-	goarch, err := GOARCH(t.Arch)
-	if err != nil {
-		return "", err
-	}
-	return cachedBuild(ctx, t.Dir, outDir, "linux", goarch)
-}
-
-// BuildHost builds the same package for this machine, so it can run locally.
+// BuildHost runs `go build -o <outDir>/bootstrap <dir>` for this machine, so
+// the function can run locally, and returns the bootstrap's path.
 //
 // Each check deploys the step afresh, so builds are kept in the user's cache
-// directory by content: an unchanged function is linked, not built again.
+// directory by content (see cache.go): an unchanged function is linked, not
+// built again.
 func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 	return cachedBuild(ctx, dir, outDir, runtime.GOOS, runtime.GOARCH)
 }
@@ -75,22 +68,21 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 // package built by its files alone: a copy of a step elsewhere (another
 // clone, a test's copy) has the same key. Its binary is the same but for the
 // source paths it records for stack traces (sam build does not trim them).
-func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, stamps, error) {
+func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (*source, error) {
 	env := buildEnv(goos, goarch)
-	h := sha256.New()
-	read := stamps{}
+	src := &source{read: stamps{}, files: map[string]sourceFile{}}
 	settings, err := goOutput(ctx, goTool, dir, env, "env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	h.Write(settings)
+	src.parts = append(src.parts, string(settings))
 	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
-		read.add(goenv) // `go env -w` writes there
+		src.read.add(goenv) // `go env -w` writes there
 	}
 	out, err := goOutput(ctx, goTool, dir, env, "list", "-deps",
-		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles", ".")
+		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles", ".")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
@@ -102,20 +94,21 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 				Main                 bool
 				Replace              *struct{ Path, Version string }
 			}
-			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles []string
+			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles, IgnoredGoFiles []string
 		}
 		if err := dec.Decode(&p); err != nil {
-			return "", nil, fmt.Errorf("reading go list's output: %w", err)
+			return nil, fmt.Errorf("reading go list's output: %w", err)
 		}
 		if p.Standard {
 			continue
 		}
-		if filepath.Clean(p.Dir) == filepath.Clean(dir) {
+		built := filepath.Clean(p.Dir) == filepath.Clean(dir)
+		if built {
 			// The package built: its import path says where the copy is,
 			// and main's symbols do not carry it.
-			fmt.Fprintf(h, "package .\n")
+			src.parts = append(src.parts, "package .\n")
 		} else {
-			fmt.Fprintf(h, "package %s\n", p.ImportPath)
+			src.parts = append(src.parts, fmt.Sprintf("package %s\n", p.ImportPath))
 		}
 		if m := p.Module; m != nil && !m.Main {
 			version := m.Version
@@ -123,43 +116,135 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (string, s
 				version = m.Replace.Path + "@" + m.Replace.Version
 			}
 			if m.Replace == nil || m.Replace.Version != "" {
-				fmt.Fprintf(h, "module %s@%s\n", m.Path, version)
+				src.parts = append(src.parts, fmt.Sprintf("module %s@%s\n", m.Path, version))
 				continue // in the module cache, which never changes a version
 			}
 		}
 		if m := p.Module; m != nil && m.GoMod != "" {
-			if err := hashFile(h, read, m.GoMod, m.Path+"/go.mod"); err != nil {
-				return "", nil, err
+			if err := src.addFile(m.GoMod, m.Path+"/go.mod", false); err != nil {
+				return nil, err
 			}
 			if m.Main {
-				if err := hashFile(h, read, filepath.Join(filepath.Dir(m.GoMod), "go.sum"), m.Path+"/go.sum"); err != nil {
-					return "", nil, err
+				if err := src.addFile(filepath.Join(filepath.Dir(m.GoMod), "go.sum"), m.Path+"/go.sum", false); err != nil {
+					return nil, err
 				}
 			}
 		}
-		read.add(p.Dir) // a file added or removed changes the directory
+		src.read.add(p.Dir) // a file added or removed changes the directory
+		for _, f := range p.IgnoredGoFiles {
+			src.read.add(filepath.Join(p.Dir, f)) // its build constraints may change
+		}
 		for _, files := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.HFiles, p.SFiles, p.SysoFiles, p.EmbedFiles} {
 			for _, f := range files {
-				if err := hashFile(h, read, filepath.Join(p.Dir, f), f); err != nil {
-					return "", nil, err
+				if err := src.addFile(filepath.Join(p.Dir, f), f, built); err != nil {
+					return nil, err
 				}
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), read, nil
+	src.key = src.hash()
+	return src, nil
 }
 
-// hashFile adds the file at path to h, as name and content, and its stamp to
-// read; a missing file (a module without go.sum) counts as empty.
-func hashFile(h io.Writer, read stamps, path, name string) error {
-	read.add(path)
+// source is what a key was computed from, and how to compute it again.
+type source struct {
+	key   string
+	parts []string // hashed in order: settings, packages, modules, one per file
+	read  stamps
+	// files are the source files of the built package, by path: a body-only
+	// edit of one changes its part alone (see bodiesEdited).
+	files map[string]sourceFile
+}
+
+type sourceFile struct {
+	part   int
+	name   string
+	header string // of a Go file: see goHeader; "" for other files
+	embed  bool   // it has a //go:embed line, whose patterns name more files
+}
+
+func (s *source) hash() string {
+	h := sha256.New()
+	for _, p := range s.parts {
+		io.WriteString(h, p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// addFile adds the file at path to the parts, as its name and the hash of its
+// content, and its stamp to read; a missing file (a module without go.sum)
+// counts as empty. own is for a file of the package built.
+func (s *source) addFile(path, name string, own bool) error {
+	s.read.add(path)
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	fmt.Fprintf(h, "%s %d\n", name, len(data))
-	_, err = h.Write(data)
-	return err
+	s.parts = append(s.parts, filePart(name, data))
+	if own {
+		f := sourceFile{part: len(s.parts) - 1, name: name, embed: bytes.Contains(data, []byte("go:embed"))}
+		if strings.HasSuffix(path, ".go") {
+			f.header, _ = goHeader(path, data)
+		}
+		s.files[path] = f
+	}
+	return nil
+}
+
+func filePart(name string, data []byte) string {
+	return fmt.Sprintf("%s %d %x\n", name, len(data), sha256.Sum256(data))
+}
+
+// goHeader is a Go file's text up to the end of its imports: the build
+// constraints, the package clause, the imports and any cgo preamble, what
+// decides which files and packages a build reads. "" when it does not parse.
+func goHeader(path string, data []byte) (string, bool) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, data, parser.ImportsOnly)
+	if err != nil {
+		return "", false
+	}
+	end := f.Name.End()
+	for _, d := range f.Decls { // only the imports, with ImportsOnly
+		end = max(end, d.End())
+	}
+	return string(data[:fset.Position(end).Offset]), true
+}
+
+// bodiesEdited is s after edits of the Go files of the built package that
+// left their headers (goHeader) as they were, each file's part hashed again:
+// the build reads the same files and packages, so go list need not list them
+// again. false when something else changed: another file, the directory (a
+// file added or removed), go.mod, go.sum, a header, a //go:embed line.
+func (s *source) bodiesEdited() (*source, bool) {
+	var next *source
+	for path, was := range s.read {
+		now := stampOf(path)
+		if now == was {
+			continue
+		}
+		f, own := s.files[path]
+		if !own || f.header == "" || f.embed {
+			return nil, false
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, false
+		}
+		if header, ok := goHeader(path, data); !ok || header != f.header || bytes.Contains(data, []byte("go:embed")) {
+			return nil, false
+		}
+		if next == nil {
+			next = &source{parts: slices.Clone(s.parts), read: maps.Clone(s.read), files: s.files}
+		}
+		next.parts[f.part] = filePart(f.name, data)
+		next.read[path] = now
+	}
+	if next == nil {
+		return s, true
+	}
+	next.key = next.hash()
+	return next, true
 }
 
 // stamps are the size and modification time of the files and directories a
@@ -176,25 +261,11 @@ func stampOf(path string) string {
 
 func (s stamps) add(path string) { s[path] = stampOf(path) }
 
-// unchanged reports whether every file and directory is as it was.
-func (s stamps) unchanged() bool {
-	for path, st := range s {
-		if stampOf(path) != st {
-			return false
-		}
-	}
-	return true
-}
-
 // keys remembers, per directory and go settings, the last key and what it was
-// computed from: while none of those files changes, go list need not run
-// again (it takes most of a second for a function that uses the AWS SDK).
-var keys sync.Map // string -> remembered
-
-type remembered struct {
-	key  string
-	read stamps
-}
+// computed from: while none of those files changes, or only the bodies of the
+// built package's Go files, go list need not run again (it takes a tenth of a
+// second to most of one for a function that uses the AWS SDK).
+var keys sync.Map // string -> *source
 
 // rememberedKey is sourceKey, remembered while its sources are unchanged.
 func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
@@ -203,15 +274,18 @@ func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (strin
 	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
 		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
 	}
-	if r, ok := keys.Load(settings.String()); ok && r.(remembered).read.unchanged() {
-		return r.(remembered).key, nil
+	if r, ok := keys.Load(settings.String()); ok {
+		if src, ok := r.(*source).bodiesEdited(); ok {
+			keys.Store(settings.String(), src)
+			return src.key, nil
+		}
 	}
-	key, read, err := sourceKey(ctx, goTool, dir, goos, goarch)
+	src, err := sourceKey(ctx, goTool, dir, goos, goarch)
 	if err != nil {
 		return "", err
 	}
-	keys.Store(settings.String(), remembered{key, read})
-	return key, nil
+	keys.Store(settings.String(), src)
+	return src.key, nil
 }
 
 // buildEnv is the environment of the go tool for a build for goos/goarch.
@@ -254,18 +328,30 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 	cmd := exec.CommandContext(ctx, goTool, "build", "-ldflags=-s -w", "-o", out, dir)
 	cmd.Dir = dir
 	cmd.Env = buildEnv(goos, goarch)
-	output, err := cmd.CombinedOutput()
+	if err := runGo(ctx, cmd, dir, "build"); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// runGo runs a go command that compiles the package in dir (what names the
+// step in messages): a *CompileError when go fails, with go's messages on
+// standard error, file paths relative to the module root.
+func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string) error {
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
 	if ctx.Err() != nil {
-		return "", fmt.Errorf("build %s: %w", dir, ctx.Err())
+		return fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		return "", &CompileError{Dir: dir, Output: relativeOutput(string(output), dir)}
+		return &CompileError{Dir: dir, Output: relativeOutput(stderr.String(), dir)}
 	}
 	if err != nil {
-		return "", fmt.Errorf("build %s: running go: %w", dir, err)
+		return fmt.Errorf("%s %s: running go: %w", what, dir, err)
 	}
-	return out, nil
+	return nil
 }
 
 // goCommand finds the go tool: PATH first, then $GOROOT/bin.
@@ -330,42 +416,4 @@ func moduleRoot(dir string) string {
 		return root
 	}
 	return dir
-}
-
-// CheckELF checks that the executable at path is a Linux (ELF) executable
-// for the function's architecture ("arm64" or "x86_64"), as Lambda needs.
-func CheckELF(path, arch string) error {
-	goarch, err := GOARCH(arch)
-	if err != nil {
-		return err
-	}
-	if arch == "" {
-		arch = "x86_64"
-	}
-	name := filepath.Base(path)
-	f, err := elf.Open(path)
-	if err != nil {
-		var formatErr *elf.FormatError
-		if errors.As(err, &formatErr) {
-			return fmt.Errorf("%s is not a Linux executable (ELF): build it with GOOS=linux", name)
-		}
-		return fmt.Errorf("checking %s: %w", name, err)
-	}
-	defer f.Close()
-	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[goarch]
-	if f.Machine != want {
-		return fmt.Errorf("%s is %s executable but the function's Architectures says %s: build it with GOARCH=%s",
-			name, machineName(f.Machine), arch, goarch)
-	}
-	return nil
-}
-
-func machineName(m elf.Machine) string {
-	switch m {
-	case elf.EM_X86_64:
-		return "an x86-64"
-	case elf.EM_AARCH64:
-		return "an arm64"
-	}
-	return "a " + strings.TrimPrefix(m.String(), "EM_")
 }

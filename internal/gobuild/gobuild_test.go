@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 
@@ -44,54 +45,38 @@ func testdata(t *testing.T, name string) string {
 	return dir
 }
 
-func TestBuildAndCheckELF(t *testing.T) {
-	other := map[string]string{"arm64": "x86_64", "x86_64": "arm64"}
-	wrong := map[string]string{
-		"arm64":  "bootstrap is an arm64 executable but the function's Architectures says x86_64: build it with GOARCH=amd64",
-		"x86_64": "bootstrap is an x86-64 executable but the function's Architectures says arm64: build it with GOARCH=arm64",
+// TestCompile compiles for linux and the function's architecture with cgo
+// off, as sam build does: a file built only there is compiled, one built only
+// elsewhere or only with cgo is not.
+func TestCompile(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":    "module example.com/m\n\ngo 1.22\n",
+		"main.go":   "package main\n\nfunc main() {}\n",
+		"arm64.go":  "//go:build linux && arm64\n\npackage main\n\nvar _ int = onlyOnArm64\n",
+		"darwin.go": "//go:build darwin\n\npackage main\n\nvar _ int = \"not on linux\"\n",
+		"cgo.go":    "//go:build cgo\n\npackage main\n\nvar _ int = \"not without cgo\"\n",
 	}
-	for _, arch := range []string{"arm64", "x86_64"} {
-		t.Run(arch, func(t *testing.T) {
-			t.Parallel()
-			out := t.TempDir()
-			bin, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: arch}, filepath.Join(out, "HelloFunction"))
-			if err != nil {
-				t.Fatalf("Build: %v", err)
-			}
-			if bin != filepath.Join(out, "HelloFunction", "bootstrap") {
-				t.Errorf("Build returned %s, want <outDir>/bootstrap", bin)
-			}
-			if err := CheckELF(bin, arch); err != nil {
-				t.Errorf("CheckELF(%s): %v", arch, err)
-			}
-			err = CheckELF(bin, other[arch])
-			if err == nil || err.Error() != wrong[arch] {
-				t.Errorf("CheckELF(%s) = %v, want %q", other[arch], err, wrong[arch])
-			}
-		})
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-}
-
-func TestCheckELFNotELF(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bootstrap")
-	if err := os.WriteFile(path, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct{ arch, err string }{
+		{"x86_64", ""},
+		{"", ""},
+		{"arm64", "arm64.go:5:13: undefined: onlyOnArm64"},
 	}
-	err := CheckELF(path, "arm64")
-	if err == nil || !strings.Contains(err.Error(), "bootstrap is not a Linux executable (ELF)") {
-		t.Errorf("CheckELF(script) = %v", err)
+	for _, tt := range tests {
+		err := Compile(context.Background(), Target{Dir: root, Arch: tt.arch})
+		var ce *CompileError
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("Compile(%q) = %v, want nil", tt.arch, err)
+		case tt.err != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.err)):
+			t.Errorf("Compile(%q) = %v, want a *CompileError with %q", tt.arch, err, tt.err)
+		}
 	}
-	if err := CheckELF(filepath.Join(t.TempDir(), "missing"), "arm64"); err == nil {
-		t.Error("CheckELF(missing file) = nil")
-	}
-	if err := CheckELF(path, "sparc"); err == nil || !strings.Contains(err.Error(), "unknown architecture") {
-		t.Errorf("CheckELF(sparc) = %v", err)
-	}
-}
-
-// hostArch is this machine's architecture as Lambda names it.
-func hostArch() string {
-	return map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
 }
 
 // hostExe is a host build's file name: bootstrap.exe on Windows.
@@ -246,6 +231,76 @@ func sameContent(t *testing.T, a, b string) bool {
 	return len(da) > 0 && bytes.Equal(da, db)
 }
 
+// TestBodiesEdited: an edit of the built package's Go files that keeps their
+// headers (build constraints, package clause, imports) takes the cheap path,
+// which hashes the new contents into the key go list would give; any other
+// change needs go list again.
+func TestBodiesEdited(t *testing.T) {
+	goTool, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const main = "//go:build linux || darwin || windows\n\npackage main\n\nimport (\n\t\"example.com/m/lib\"\n)\n\nfunc main() { println(lib.Hello()) }\n"
+	const util = "package main\n\nimport _ \"embed\"\n\nfunc util() int { return 1 }\n"
+	files := map[string]string{
+		"go.mod":     "module example.com/m\n\ngo 1.22\n",
+		"fn/main.go": main,
+		"fn/util.go": util,
+		"lib/lib.go": "package lib\n\nfunc Hello() string { return \"hello\" }\n",
+	}
+	tests := []struct {
+		name, file, text string
+		cheap            bool
+	}{
+		{"a body", "fn/main.go", strings.Replace(main, "println(lib.Hello())", "println(lib.Hello(), 2)", 1), true},
+		{"a comment after the imports", "fn/main.go", main + "\n// more\n", true},
+		{"a second file's body", "fn/util.go", strings.Replace(util, "return 1", "return 2", 1), true},
+		{"an import", "fn/main.go", strings.Replace(main, "import (\n", "import (\n\t\"os\"\n", 1) + "var _ = os.Args\n", false},
+		{"a //go:build line", "fn/main.go", strings.Replace(main, "|| windows", "|| windows || freebsd", 1), false},
+		{"the package clause", "fn/util.go", strings.Replace(util, "package main", "package util", 1), false},
+		{"a //go:embed line", "fn/util.go", util + "\n//go:embed main.go\nvar self string\n", false},
+		{"a new file", "fn/more.go", "package main\n", false},
+		{"another package's body", "lib/lib.go", "package lib\n\nfunc Hello() string { return \"hi\" }\n", false},
+		{"go.mod", "go.mod", "module example.com/m\n\ngo 1.23\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			repotest.WriteFiles(t, root, files)
+			fn := filepath.Join(root, "fn")
+			before, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if same, ok := before.bodiesEdited(); !ok || same.key != before.key {
+				t.Fatalf("with nothing changed, bodiesEdited = %v, key changed %v; want the same key", ok, same.key != before.key)
+			}
+			write(t, root, tt.file, tt.text)
+			later := time.Now().Add(time.Minute) // a stamp that differs even on a coarse clock
+			if err := os.Chtimes(filepath.Join(root, tt.file), later, later); err != nil {
+				t.Fatal(err)
+			}
+			after, cheap := before.bodiesEdited()
+			if cheap != tt.cheap {
+				t.Fatalf("after changing %s, the cheap path = %v, want %v", tt.name, cheap, tt.cheap)
+			}
+			if !cheap {
+				return
+			}
+			full, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.key == before.key || after.key != full.key {
+				t.Errorf("the cheap path's key changed = %v and equals go list's = %v; want both", after.key != before.key, after.key == full.key)
+			}
+			if again, ok := after.bodiesEdited(); !ok || again != after {
+				t.Error("after the cheap path, the same files are not remembered as unchanged")
+			}
+		})
+	}
+}
+
 // BuildHost keeps its cache in the user's cache directory.
 func TestBuildHost(t *testing.T) {
 	// go keeps its own build cache in the user's cache directory too: keep using it.
@@ -264,9 +319,6 @@ func TestBuildHost(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	if err := CheckELF(bin, hostArch()); err != nil {
-		t.Errorf("host build: %v", err)
-	}
 	key := hostKey(t, src)
 	if cached := filepath.Join(cache, "sam-dynamodb-go", "bootstrap", key); !sameContent(t, bin, cached) {
 		t.Errorf("the build is not cached at %s", cached)
@@ -276,10 +328,10 @@ func TestBuildHost(t *testing.T) {
 func TestCompileError(t *testing.T) {
 	t.Parallel()
 	dir := testdata(t, "broken")
-	_, err := Build(context.Background(), Target{Dir: dir, Arch: "arm64"}, t.TempDir())
+	err := Compile(context.Background(), Target{Dir: dir, Arch: "arm64"})
 	var ce *CompileError
 	if !errors.As(err, &ce) {
-		t.Fatalf("Build error = %v (%T), want *CompileError", err, err)
+		t.Fatalf("Compile error = %v (%T), want *CompileError", err, err)
 	}
 	if ce.Dir != dir {
 		t.Errorf("Dir = %s, want %s", ce.Dir, dir)
@@ -297,18 +349,21 @@ func TestCompileError(t *testing.T) {
 	}
 }
 
-func TestBuildErrors(t *testing.T) {
+func TestCompileErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Build(ctx, Target{Dir: testdata(t, "hello"), Arch: "arm64"}, t.TempDir())
+	err := Compile(ctx, Target{Dir: testdata(t, "hello"), Arch: "arm64"})
 	var ce *CompileError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
+		t.Errorf("canceled compile = %v, want context.Canceled", err)
+	}
+	if _, err := BuildHost(ctx, testdata(t, "hello"), t.TempDir()); !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
 		t.Errorf("canceled build = %v, want context.Canceled", err)
 	}
-	if _, err := Build(context.Background(), Target{Dir: testdata(t, "hello"), Arch: "mips"}, t.TempDir()); err == nil {
-		t.Error("Build with an unknown architecture succeeded")
+	if err := Compile(context.Background(), Target{Dir: testdata(t, "hello"), Arch: "mips"}); err == nil {
+		t.Error("Compile with an unknown architecture succeeded")
 	}
-	if _, err := Build(context.Background(), Target{Dir: "testdata/hello"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "absolute") {
+	if err := Compile(context.Background(), Target{Dir: "testdata/hello"}); err == nil || !strings.Contains(err.Error(), "absolute") {
 		t.Errorf("relative dir: %v", err)
 	}
 }
@@ -348,7 +403,7 @@ func BenchmarkSourceKey(b *testing.B) {
 	}
 	b.Run("go list", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+			if _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
 				b.Fatal(err)
 			}
 		}

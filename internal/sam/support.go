@@ -94,7 +94,7 @@ var SupportTable = []Row{
 	{SecType, "other types", Refused, "The local stack runs none of them: an app that needs a queue, a bucket or a topic would reach nothing here."},
 
 	// AWS::Serverless::Function.
-	{TypeFunction, "Architectures", Emulated, "Built for the machine that runs it; the `arm64`/`x86_64` value is checked (`gobuild` checks the ELF machine of a bootstrap built for Lambda)."},
+	{TypeFunction, "Architectures", Emulated, "Built for the machine that runs it; the `arm64`/`x86_64` value is checked (the `build` check compiles the code for linux and that architecture, as sam build does)."},
 	{TypeFunction, "AssumeRolePolicyDocument", Warned, "The trust policy of the role SAM creates: who may assume it. Only Lambda assumes it locally."},
 	{TypeFunction, "AutoPublishAlias", Refused, "On AWS, API Gateway then invokes the alias of a published version (`AWS_LAMBDA_FUNCTION_VERSION` is its number, not `$LATEST`); versions and aliases are not emulated."},
 	{TypeFunction, "AutoPublishAliasAllProperties", Refused, "Goes with AutoPublishAlias."},

@@ -25,8 +25,9 @@ import (
 
 // debounce is how long the files must stay quiet before a rebuild: an
 // editor's save is several events (write, rename, chmod), sometimes on
-// several files.
-const debounce = 150 * time.Millisecond
+// several files, all within a few milliseconds; each millisecond more is
+// one more before the verdict.
+const debounce = 50 * time.Millisecond
 
 // started is when this command started, before it read any learner file.
 var started = time.Now()
@@ -200,8 +201,11 @@ type reloader struct {
 	stale []string // what the template changed that the stack does not run yet
 	check bool     // re-run the step's checks after each save
 
-	checking sync.Mutex // one run of the checks at a time (the first runs at start)
-	legend   bool       // the progress line's legend was shown
+	// checking is held by one run of the checks, from its start until it
+	// is shown or dropped: runs take turns (the first runs at start) and
+	// their verdicts never interleave.
+	checking sync.Mutex
+	legend   bool // the progress line's legend was shown
 	// staleTemplate is len(stale) > 0, for the first check's goroutine.
 	staleTemplate atomic.Bool
 }
@@ -221,14 +225,26 @@ func (r *reloader) changed(ctx context.Context, files []string) {
 			swap = nil // the new deployment runs the code as it is now
 		}
 	}
-	if len(swap) > 0 {
-		if !r.swap(ctx, head, swap, names) {
-			return
+	if len(swap) == 0 {
+		if r.check && ctx.Err() == nil {
+			r.checkStep(ctx)
 		}
+		return
 	}
-	if r.check && ctx.Err() == nil {
-		r.checkStep(ctx)
+	// The checks start with the swap, not after it: their build of the
+	// code is the swap's (the build cache builds a key once, the other
+	// waits and takes it), so the verdict comes a build sooner. It is shown
+	// after the swap's line, and not at all when the swap fails: the
+	// compiler's message is shown once, by the swap.
+	var run *checkRun
+	if r.check {
+		run = r.startChecks(ctx)
 	}
+	if !r.swap(ctx, head, swap, names) || ctx.Err() != nil {
+		run.drop(r)
+		return
+	}
+	r.show(ctx, run)
 }
 
 // templateChanged deploys the template again when what the stack runs
@@ -310,37 +326,84 @@ func (r *reloader) swap(ctx context.Context, head string, ids, names []string) b
 // checkStep runs the step's checks and prints the first failure with its
 // hint, and the progress of every step.
 func (r *reloader) checkStep(ctx context.Context) {
-	r.checking.Lock()
-	defer r.checking.Unlock()
+	r.show(ctx, r.startChecks(ctx))
+}
+
+// checkRun is one run of the step's checks, begun by startChecks and ended
+// by show or drop.
+type checkRun struct {
+	t         checks.Target
+	untouched bool          // the starter: the checks say what is left to do
+	started   chan struct{} // closed once the run holds r.checking
+	done      chan struct{} // closed once results, took and err are set
+	results   []checks.Result
+	took      time.Duration
+	err       error
+}
+
+// startChecks begins a run of the step's checks in the background, once the
+// run before it has been shown or dropped; nil when the step cannot be
+// checked (it says why).
+func (r *reloader) startChecks(ctx context.Context) *checkRun {
 	t, err := checks.Resolve(r.t.Dir)
 	if err != nil {
 		fmt.Fprintln(r.out, "workshop: checking:", err)
+		return nil
+	}
+	c := &checkRun{t: t, untouched: t.Mode == checks.Verify, started: make(chan struct{}), done: make(chan struct{})}
+	if c.untouched {
+		c.t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
+	}
+	go func() {
+		defer close(c.done)
+		r.checking.Lock() // show or drop unlocks it
+		close(c.started)
+		key := verdictKey(t.Dir, t.Step)
+		start := time.Now()
+		c.results, c.err = c.t.Check(nil, time.Now().Add(2*time.Minute))
+		c.took = time.Since(start)
+		if c.err == nil && ctx.Err() == nil && verdictKey(t.Dir, t.Step) == key { // not saved again while checking
+			verdicts.Lock()
+			verdicts.m[key] = verdictOf(c.results)
+			verdicts.Unlock()
+		}
+	}()
+	return c
+}
+
+// drop ends a run without showing it, once it is done.
+func (c *checkRun) drop(r *reloader) {
+	if c == nil {
 		return
 	}
-	untouched := t.Mode == checks.Verify
-	if untouched {
-		t.Mode = checks.Learner // what is left to do, not the maintainers' verdict
+	go func() {
+		<-c.done
+		r.checking.Unlock()
+	}()
+}
+
+// show waits for the run and prints the first failure with its hint, and the
+// progress of every step.
+func (r *reloader) show(ctx context.Context, c *checkRun) {
+	if c == nil {
+		return
 	}
+	<-c.started
+	defer r.checking.Unlock()
+	t := c.t
 	fmt.Fprintf(r.out, "checking %s ...\n", t.Step.Slug)
-	if untouched {
+	if c.untouched {
 		fmt.Fprintf(r.out, "not started: the failing checks wait for your work at the TODO(step %s) markers\n", t.Step.Number())
 	}
-	key := verdictKey(t.Dir, t.Step)
-	start := time.Now()
-	results, err := t.Check(nil, time.Now().Add(2*time.Minute))
-	took := time.Since(start)
-	if err != nil {
-		fmt.Fprintln(r.out, "workshop: checking:", err)
+	<-c.done
+	if c.err != nil {
+		fmt.Fprintln(r.out, "workshop: checking:", c.err)
 		return
 	}
 	if ctx.Err() != nil {
 		return
 	}
-	if verdictKey(t.Dir, t.Step) == key { // not saved again while checking
-		verdicts.Lock()
-		verdicts.m[key] = verdictOf(results)
-		verdicts.Unlock()
-	}
+	results := c.results
 	lines := checks.Judge(t, results)
 	if i := slices.IndexFunc(lines, func(l checks.Line) bool { return l.Fail }); i >= 0 {
 		fmt.Fprintln(r.out, lines[i].Text)
@@ -366,7 +429,7 @@ func (r *reloader) checkStep(ctx context.Context) {
 			fmt.Fprintf(r.out, "next: Ctrl-C, then go run ./scripts/workshop watch %s\n", next)
 		}
 	}
-	fmt.Fprintln(r.out, tookLine(took, results))
+	fmt.Fprintln(r.out, tookLine(c.took, results))
 	fmt.Fprintln(r.out, progressLine(t))
 	if !r.legend {
 		r.legend = true

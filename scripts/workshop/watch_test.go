@@ -189,6 +189,74 @@ func TestReloader(t *testing.T) {
 	}
 }
 
+// TestReloaderChecks: with the checks, a code edit shows the swap's line and
+// then the verdict of a run of the checks that began with it; a compile error
+// shows the compiler's message once (the swap's) and no verdict.
+func TestReloaderChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a function and the checks of step 01")
+	}
+	root := repotest.Root(t)
+	dir := filepath.Join(repotest.ScratchDir(t, "watch-"), "steps", "01-hello-api")
+	files := map[string]string{}
+	for _, name := range []string{"main.go", "template.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, "solutions", "01-hello-api", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["steps/01-hello-api/"+name] = string(data)
+	}
+	repotest.WriteFiles(t, filepath.Dir(filepath.Dir(dir)), files)
+	main := filepath.Join(dir, "main.go")
+	edit := func(old, new string) []string {
+		t.Helper()
+		data, err := os.ReadFile(main)
+		if err != nil || !strings.Contains(string(data), old) {
+			t.Fatalf("main.go has no %q (%v)", old, err)
+		}
+		if err := os.WriteFile(main, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return []string{main}
+	}
+	s, err := stack.Deploy(t.Context(), stack.Options{Dir: dir, Logs: &logbuf.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLive(s, io.Discard, nil)
+	defer func() { l.Stack().Close() }()
+	tgt, err := checks.Resolve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r := &reloader{t: tgt, live: l, out: &out, check: true}
+
+	r.changed(t.Context(), edit("Hello from Lambda!", "Hello again!"))
+	order := []string{"main.go changed: rebuilding HelloFunction", "main.go changed: rebuilt HelloFunction", "checking 01-hello-api ...", "checks pass", "checked in ", "progress: 01 ✓"}
+	at := -1
+	for _, want := range order {
+		i := strings.Index(out.String(), want)
+		if i <= at {
+			t.Fatalf("after a code edit, %q is missing or out of order %q:\n%s", want, order, out.String())
+		}
+		at = i
+	}
+	if !regexp.MustCompile(`all [1-9]\d* checks pass`).MatchString(out.String()) {
+		t.Errorf("after a code edit, no verdict of the step's checks:\n%s", out.String())
+	}
+
+	out.Reset()
+	r.changed(t.Context(), edit("lambda.Start(handler)", "lambda.Start(handler2)"))
+	r.checking.Lock() // the dropped run is over
+	defer r.checking.Unlock()
+	got := out.String()
+	rel := filepath.ToSlash(strings.TrimPrefix(dir, root+string(filepath.Separator)))
+	if !strings.Contains(got, "it does not compile") || strings.Count(got, rel+"/main.go:") != 1 || strings.Contains(got, "checking ") {
+		t.Errorf("after a compile error, want the compiler's message once and no verdict:\n%s", got)
+	}
+}
+
 // TestFileWatcherSince finds a learner file saved after a moment (while the
 // stack was starting), and not the files saved before or not the learner's.
 func TestFileWatcherSince(t *testing.T) {
