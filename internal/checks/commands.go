@@ -182,8 +182,9 @@ type state struct {
 	analysis *samtools.Result
 
 	unset     map[string][]string // env vars to remove at deploy, by function
-	stack     *stack.Stack
-	logs      logbuf.Buffer // function and API logs since deploy
+	stack     *stack.Stack        // once deploy returned it
+	deploying *deploying          // the deployment, from the first command that needs it
+	logs      logbuf.Buffer       // function and API logs since deploy
 	lastResp  *httptest.ResponseRecorder
 	lastCall  string // "GET /hello", for messages
 	lastInvok []byte

@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/stack"
 )
 
 // dynamodbCommands check and fill the local tables of the deployed step.
@@ -50,7 +51,12 @@ func validSeedMany(args []string) error {
 }
 
 func (st *state) tableName(ts *testscript.TestScript, id string) string {
-	name, err := st.deploy(ts).TableName(id)
+	return st.tableIn(ts, st.deploy(ts), id)
+}
+
+// tableIn is the physical name of the table of resource id in s.
+func (st *state) tableIn(ts *testscript.TestScript, s *stack.Stack, id string) string {
+	name, err := s.TableName(id)
 	if err != nil {
 		st.fail(ts, "%v", err)
 	}
@@ -94,8 +100,9 @@ func runSeed(ts *testscript.TestScript, st *state, in input) {
 	if err := json.Unmarshal(scriptFile(ts, "seed", file), &items); err != nil {
 		usageError(ts, "seed: %s is not a JSON array of items: %v", file, err)
 	}
-	name := st.tableName(ts, id)
-	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
+	s := st.tables(ts) // the items go in while the functions build
+	name := st.tableIn(ts, s, id)
+	if err := dynamo.PutItems(st.ctx, s.DB, name, items); err != nil {
 		st.seedFailed(ts, id, name, err)
 	}
 }
@@ -107,8 +114,9 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 	id := in.args[0]
 	n, _ := strconv.Atoi(in.args[1])
 	size, _ := strconv.Atoi(in.args[2])
-	name := st.tableName(ts, id)
-	info, err := dynamo.Describe(st.ctx, st.stack.DB, name)
+	s := st.tables(ts) // the items go in while the functions build
+	name := st.tableIn(ts, s, id)
+	info, err := dynamo.Describe(st.ctx, s.DB, name)
 	if err != nil {
 		st.fail(ts, "table %s (resource %s) does not exist locally: %v", name, id, err)
 	}
@@ -120,7 +128,7 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 	for i := range items {
 		items[i] = map[string]any{info.HashKey: fmt.Sprintf("seed-%06d", i+1), "pad": pad}
 	}
-	if err := dynamo.PutItems(st.ctx, st.stack.DB, name, items); err != nil {
+	if err := dynamo.PutItems(st.ctx, s.DB, name, items); err != nil {
 		st.seedFailed(ts, id, name, err)
 	}
 }

@@ -29,6 +29,52 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 	if st.stack != nil {
 		return st.stack
 	}
+	d := st.startDeploy(ts)
+	<-d.done
+	if d.err != nil {
+		st.missingTool(ts, d.err)
+		var ce *gobuild.CompileError
+		if errors.As(d.err, &ce) {
+			st.fail(ts, "%s", compileFailure(st.functionOf(ce.Dir), ce))
+		}
+		st.fail(ts, "could not start the app locally: %v", d.err)
+	}
+	st.stack = d.stack
+	return st.stack
+}
+
+// tables is the stack being deployed, once its tables exist: enough to put
+// test items in them while the functions still build. Only its DB and
+// TableName may be used; deploy waits for the rest.
+func (st *state) tables(ts *testscript.TestScript) *stack.Stack {
+	if st.stack != nil {
+		return st.stack
+	}
+	d := st.startDeploy(ts)
+	<-d.tables
+	if d.early == nil { // the deployment failed before the tables: say why
+		return st.deploy(ts)
+	}
+	return d.early
+}
+
+// deploying is the script's deployment, under way in the background.
+type deploying struct {
+	tables chan struct{} // closed once early is set, or the deployment ended
+	done   chan struct{} // closed once stack and err are set
+	early  *stack.Stack  // the stack with its tables, before its functions
+	stack  *stack.Stack
+	err    error
+}
+
+// startDeploy deploys the step in the background, once per script; the
+// script's end waits for it and stops the stack.
+func (st *state) startDeploy(ts *testscript.TestScript) *deploying {
+	if st.deploying != nil {
+		return st.deploying
+	}
+	d := &deploying{tables: make(chan struct{}), done: make(chan struct{})}
+	st.deploying = d
 	st.deployedAt = time.Now()
 	opts := stack.Options{
 		Dir:        st.target.Dir,
@@ -36,22 +82,28 @@ func (st *state) deploy(ts *testscript.TestScript) *stack.Stack {
 		Unset:      st.unset,
 		BuildDir:   filepath.Join(ts.Getenv("WORK"), ".local-build"),
 		Logs:       &st.logs,
+		TablesReady: func(s *stack.Stack) {
+			d.early = s
+			close(d.tables)
+		},
 	}
 	if st.builds != nil {
 		opts.Build = st.builds.build
 	}
-	s, err := stack.Deploy(st.ctx, opts)
-	if err != nil {
-		st.missingTool(ts, err)
-		var ce *gobuild.CompileError
-		if errors.As(err, &ce) {
-			st.fail(ts, "%s", compileFailure(st.functionOf(ce.Dir), ce))
+	go func() {
+		defer close(d.done)
+		d.stack, d.err = stack.Deploy(st.ctx, opts)
+		if d.early == nil {
+			close(d.tables)
 		}
-		st.fail(ts, "could not start the app locally: %v", err)
-	}
-	st.stack = s
-	ts.Defer(func() { s.Close() })
-	return s
+	}()
+	ts.Defer(func() {
+		<-d.done
+		if d.stack != nil {
+			d.stack.Close()
+		}
+	})
+	return d
 }
 
 // recentLogs is the tail of the function logs, to show with a failure.

@@ -53,6 +53,10 @@ type Options struct {
 	// directory into outDir and returns its path; nil is gobuild.BuildHost.
 	// The checks pass one that builds once for all the scripts of a run.
 	Build func(ctx context.Context, codeDir, outDir string) (string, error)
+	// TablesReady, when set, is called once the tables exist, before the
+	// functions are built: s.DB and s.TableName work from then on, nothing
+	// else yet. The checks load their test items while the code builds.
+	TablesReady func(s *Stack)
 
 	previous *Stack // set by Redeploy: the stack this one updates
 }
@@ -199,6 +203,9 @@ func Deploy(ctx context.Context, opts Options) (_ *Stack, err error) {
 		fmt.Fprintln(logs, "the stack's tables are back, empty: the items written before DynamoDB Local exited are gone")
 		return nil
 	})
+	if opts.TablesReady != nil {
+		opts.TablesReady(s)
+	}
 
 	endpoint := s.Backend.Endpoint()
 	if opts.NoIAM {
