@@ -328,7 +328,7 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 	cmd := exec.CommandContext(ctx, goTool, "build", "-ldflags=-s -w", "-o", out, dir)
 	cmd.Dir = dir
 	cmd.Env = buildEnv(goos, goarch)
-	if err := runGo(ctx, cmd, dir, "build"); err != nil {
+	if err := runGo(ctx, cmd, dir, "build", false); err != nil {
 		return "", err
 	}
 	return out, nil
@@ -336,11 +336,19 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error
 
 // runGo runs a go command that compiles the package in dir (what names the
 // step in messages): a *CompileError when go fails, with go's messages on
-// standard error, file paths relative to the module root.
-func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string) error {
+// standard error, file paths relative to the module root. In the
+// background, it runs at the lowest CPU priority (proc.StartBackground).
+func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	start := cmd.Start
+	if background {
+		start = func() error { return proc.StartBackground(cmd) }
+	}
+	err := start()
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
 	}

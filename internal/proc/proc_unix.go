@@ -27,3 +27,14 @@ func Kill(cmd *exec.Cmd) {
 
 // executable: an execute permission bit is set.
 func executable(_ string, mode fs.FileMode) bool { return mode.Perm()&0o111 != 0 }
+
+// StartBackground starts cmd at the lowest CPU priority (nice 19): its
+// children, forked after, inherit it. A priority that cannot be lowered
+// leaves it at the normal one.
+func StartBackground(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 19)
+	return nil
+}

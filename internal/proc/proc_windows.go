@@ -22,3 +22,13 @@ func Kill(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
 func executable(name string, _ fs.FileMode) bool {
 	return strings.EqualFold(filepath.Ext(name), ".exe")
 }
+
+// StartBackground starts cmd at a below-normal priority.
+func StartBackground(cmd *exec.Cmd) error {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	const belowNormalPriorityClass = 0x00004000
+	cmd.SysProcAttr.CreationFlags |= belowNormalPriorityClass
+	return cmd.Start()
+}
