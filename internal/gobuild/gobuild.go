@@ -76,6 +76,7 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (*source, 
 		return nil, err
 	}
 	src.parts = append(src.parts, string(settings))
+	src.read.add(goTool) // a new Go installed in its place: settings must be read again
 	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
 		src.read.add(goenv) // `go env -w` writes there
 	}
@@ -274,9 +275,18 @@ func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (strin
 	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
 		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
 	}
+	var last *source
 	if r, ok := keys.Load(settings.String()); ok {
-		if src, ok := r.(*source).bodiesEdited(); ok {
+		last = r.(*source)
+	} else {
+		last = loadSource(settings.String()) // another process's
+	}
+	if last != nil {
+		if src, ok := last.bodiesEdited(); ok {
 			keys.Store(settings.String(), src)
+			if src != last {
+				storeSource(settings.String(), src)
+			}
 			return src.key, nil
 		}
 	}
@@ -285,6 +295,7 @@ func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (strin
 		return "", err
 	}
 	keys.Store(settings.String(), src)
+	storeSource(settings.String(), src)
 	return src.key, nil
 }
 
