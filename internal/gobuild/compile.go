@@ -30,7 +30,7 @@ func Compile(ctx context.Context, t Target) error {
 	// is (in go's build cache) instead of linking it.
 	cmd := exec.CommandContext(ctx, goTool, "list", "-export", "-f", "{{.Export}}", ".")
 	cmd.Dir = t.Dir
-	cmd.Env = append(buildEnv("linux", goarch), "CGO_ENABLED=0")
+	cmd.Env = buildEnv("linux", goarch)
 	// At the lowest priority: after an edit, the checks that run the
 	// function wait for its host build, which this would slow down on a
 	// machine with few cores; this check waits for nothing else.

@@ -300,9 +300,13 @@ func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (strin
 }
 
 // buildEnv is the environment of the go tool for a build for goos/goarch.
-// Later entries win, so these override a GOOS/GOARCH set by the user.
+// Later entries win, so these override a GOOS/GOARCH set by the user. Cgo is
+// off, as in the bootstrap Lambda runs: sam build sets no CGO_ENABLED, so it
+// builds with cgo off from any machine but a Linux one of the function's
+// architecture with a C compiler, and a binary linked to that machine's C
+// library may not start on Lambda's. Off, the host build is faster too.
 func buildEnv(goos, goarch string) []string {
-	return append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+	return append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
 }
 
 // goOutput runs the go tool in dir and returns its standard output.

@@ -134,7 +134,8 @@ func TestSourceKey(t *testing.T) {
 		{"go.mod", func(t *testing.T) { write(t, root, "go.mod", files["go.mod"]+"\n// edited\n") }, true},
 		{"go.sum", func(t *testing.T) { write(t, root, "go.sum", "\n") }, true},
 		{"GOFLAGS", func(t *testing.T) { t.Setenv("GOFLAGS", "-tags=workshop") }, true},
-		{"CGO_ENABLED", func(t *testing.T) { t.Setenv("CGO_ENABLED", map[string]string{"0": "1"}[os.Getenv("CGO_ENABLED")]+"0") }, true},
+		// Builds set it: cgo is off, as in the bootstrap Lambda runs.
+		{"CGO_ENABLED", func(t *testing.T) { t.Setenv("CGO_ENABLED", "1") }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,4 +416,19 @@ func BenchmarkSourceKey(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A host build has cgo off whatever the environment says, as the bootstrap
+// Lambda runs: a file only cgo builds would not compile.
+func TestBuildHostCgoOff(t *testing.T) {
+	t.Setenv("CGO_ENABLED", "1")
+	root := t.TempDir()
+	repotest.WriteFiles(t, root, map[string]string{
+		"go.mod":  "module example.com/m\n\ngo 1.22\n",
+		"main.go": "package main\n\nfunc main() {}\n",
+		"cgo.go":  "//go:build cgo\n\npackage main\n\nvar _ int = \"not without cgo\"\n",
+	})
+	if _, err := BuildHost(context.Background(), root, t.TempDir()); err != nil {
+		t.Fatalf("BuildHost with CGO_ENABLED=1 in the environment: %v; want a build with cgo off", err)
+	}
 }
