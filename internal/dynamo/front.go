@@ -104,7 +104,7 @@ func (h *embeddedHandler) itemOp(w http.ResponseWriter, r *http.Request, op stri
 	default:
 		out, aerr = h.call(op, in)
 	}
-	h.reindex(op, in) // front_query.go
+	h.reindex(op, in, aerr == nil) // front_query.go
 	if aerr != nil {
 		writeErr(w, aerr)
 		return

@@ -136,10 +136,11 @@ func (x *keyIndex) put(part string, e sortEntry, present bool) {
 }
 
 // reindex brings the key index up to date with the items a write op may have
-// changed: each key it names is read back from minidyn. A failed or partial
-// write is thereby recorded as what it did.
-func (h *embeddedHandler) reindex(op string, in obj) {
-	touch := func(table string, key any) {
+// changed. After a write that succeeded, each key it names is present (a put
+// or an update) or absent (a delete); after a failed one, each is read back
+// from minidyn, so that a partial write is recorded as what it did.
+func (h *embeddedHandler) reindex(op string, in obj, succeeded bool) {
+	touch := func(table string, key any, present bool) {
 		x, m := h.keys[table], h.tables[table]
 		k, ok := key.(obj)
 		if x == nil || !ok || !indexable(m) {
@@ -149,22 +150,27 @@ func (h *embeddedHandler) reindex(op string, in obj) {
 		if !ok {
 			return // not a key: nothing was written
 		}
-		x.put(part, e, h.current(table, m, e.key) != nil)
+		if !succeeded {
+			present = h.current(table, m, e.key) != nil
+		}
+		x.put(part, e, present)
 	}
 	table, _ := in["TableName"].(string)
 	switch op {
 	case "PutItem":
-		touch(table, in["Item"])
-	case "UpdateItem", "DeleteItem":
-		touch(table, in["Key"])
+		touch(table, in["Item"], true)
+	case "UpdateItem":
+		touch(table, in["Key"], true) // an update creates the item it names
+	case "DeleteItem":
+		touch(table, in["Key"], false)
 	case "BatchWriteItem":
 		reqs, _ := in["RequestItems"].(obj)
 		for t, v := range reqs {
 			for _, r := range listOf(v) {
 				p, _ := r["PutRequest"].(obj)
 				d, _ := r["DeleteRequest"].(obj)
-				touch(t, p["Item"])
-				touch(t, d["Key"])
+				touch(t, p["Item"], true)
+				touch(t, d["Key"], false)
 			}
 		}
 	case "TransactWriteItems":
@@ -174,9 +180,11 @@ func (h *embeddedHandler) reindex(op string, in obj) {
 				t, _ := w["TableName"].(string)
 				switch kind {
 				case "Put":
-					touch(t, w["Item"])
-				case "Update", "Delete":
-					touch(t, w["Key"])
+					touch(t, w["Item"], true)
+				case "Update":
+					touch(t, w["Key"], true)
+				case "Delete":
+					touch(t, w["Key"], false)
 				}
 			}
 		}
