@@ -28,7 +28,7 @@ func TestItemSize(t *testing.T) {
 		{`{"ss":{"SS":["a","bc"]}}`, 2 + 3},
 	}
 	for _, c := range cases {
-		var item map[string]json.RawMessage
+		var item map[string]attr
 		if err := json.Unmarshal([]byte(c.item), &item); err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 	// item is an item of exactly size bytes, with a number, a map and a list.
 	item := func(sk string, size int) string {
 		fixed := `"pk":{"S":"p"},"sk":{"S":"` + sk + `"},"n":{"N":"123"},"m":{"M":{"a":{"BOOL":true}}},"l":{"L":[{"S":"x"}]}`
-		var m map[string]json.RawMessage
+		var m map[string]attr
 		_ = json.Unmarshal([]byte("{"+fixed+"}"), &m)
 		pad := size - itemSize(m) - len("pad")
 		return "{" + fixed + `,"pad":{"S":"` + strings.Repeat("x", pad) + `"}}`
