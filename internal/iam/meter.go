@@ -149,7 +149,9 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 			c.ReadUnits = read(size)
 		}
 	case "BatchGetItem":
-		for _, items := range outp.Responses {
+		var byTable map[string][]map[string]attr
+		_ = json.Unmarshal(outp.Responses, &byTable)
+		for _, items := range byTable {
 			for _, it := range items {
 				c.ItemsRead++
 				// Each item is rounded up on its own, as in GetItem.
@@ -157,7 +159,9 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 			}
 		}
 	case "TransactGetItems":
-		for _, r := range outp.TransactResponses {
+		var inOrder []struct{ Item map[string]attr }
+		_ = json.Unmarshal(outp.Responses, &inOrder)
+		for _, r := range inOrder {
 			if r.Item != nil {
 				c.ItemsRead++
 			}
@@ -217,8 +221,10 @@ type response struct {
 	Item                map[string]attr
 	Items               []map[string]attr
 	Count, ScannedCount int
-	Responses           map[string][]map[string]attr
-	TransactResponses   []struct{ Item map[string]attr }
+	// Responses holds BatchGetItem's items by table, or TransactGetItems'
+	// items in the order of the request ([{"Item":...}, {}]): decoded by
+	// operation.
+	Responses json.RawMessage
 }
 
 // attr is one attribute value in DynamoDB JSON ({"S":"x"}, {"L":[...]}...):

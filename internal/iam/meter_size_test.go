@@ -63,6 +63,9 @@ func TestPriceItemSizes(t *testing.T) {
 		{"BatchGetItem", 4096, 0.5, 1, func(item string) (string, string) {
 			return `{"RequestItems":{"T":{"Keys":[{"pk":{"S":"p"}}]}}}`, `{"Responses":{"T":[` + item + `]}}`
 		}, func(c Cost) float64 { return c.ReadUnits }},
+		{"TransactGetItems", 4096, 2, 4, func(item string) (string, string) {
+			return `{"TransactItems":[{"Get":{"TableName":"T","Key":{"pk":{"S":"p"}}}}]}`, `{"Responses":[{"Item":` + item + `}]}`
+		}, func(c Cost) float64 { return c.ReadUnits }},
 	}
 	for _, c := range cases {
 		for _, o := range ops {

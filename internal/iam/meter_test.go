@@ -102,11 +102,12 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 		{"Scan", `{"TableName":"Meter"}`},
 		{"UpdateItem", `{"TableName":"Meter","Key":{"pk":{"S":"c"},"sk":{"S":"count"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}`},
 		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"Meter","Item":` + item("t1", 300) + `}},{"Update":{"TableName":"Meter","Key":{"pk":{"S":"c"},"sk":{"S":"count"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}}]}`},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"a03"}}}},{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"a04"}}}},{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"none"}}}}]}`},
 		{"BatchWriteItem", `{"RequestItems":{"Meter":[{"PutRequest":{"Item":` + item("b1", 1500) + `}},{"PutRequest":{"Item":` + item("b2", 100) + `}}]}}`},
 	}
 	for _, c := range cases {
 		body := strings.Replace(c.body, `{"TableName":"Meter"`, `{"TableName":"Meter","ReturnConsumedCapacity":"TOTAL"`, 1)
-		if c.op == "TransactWriteItems" || c.op == "BatchWriteItem" {
+		if c.op == "TransactWriteItems" || c.op == "TransactGetItems" || c.op == "BatchWriteItem" {
 			body = strings.Replace(c.body, `{`, `{"ReturnConsumedCapacity":"TOTAL",`, 1)
 		}
 		st, out := call(c.op, body)
@@ -136,7 +137,7 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 			want *= 2
 		}
 		if got := cost.ReadUnits + cost.WriteUnits; got != want {
-			t.Errorf("%s %.120s: meter %g units, DynamoDB Local %g", c.op, c.body, got, want)
+			t.Errorf("%s %.120s: meter %g units, DynamoDB Local %g (%s)", c.op, c.body, got, want, out)
 		}
 	}
 }
