@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -124,7 +125,7 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 	_ = json.Unmarshal(reqBody, &in) // the proxy read it already
 	if status != http.StatusOK {
 		// A write whose condition fails is still billed; other errors are not.
-		if strings.Contains(string(respBody), "ConditionalCheckFailedException") {
+		if bytes.Contains(respBody, []byte("ConditionalCheckFailedException")) {
 			c.WriteUnits = writeUnits(in.writeSize())
 		}
 		return c
@@ -148,7 +149,9 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 			c.ReadUnits = read(size)
 		}
 	case "BatchGetItem":
-		for _, items := range outp.Responses {
+		var byTable map[string][]map[string]attr
+		_ = json.Unmarshal(outp.Responses, &byTable)
+		for _, items := range byTable {
 			for _, it := range items {
 				c.ItemsRead++
 				// Each item is rounded up on its own, as in GetItem.
@@ -156,7 +159,9 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 			}
 		}
 	case "TransactGetItems":
-		for _, r := range outp.TransactResponses {
+		var inOrder []struct{ Item map[string]attr }
+		_ = json.Unmarshal(outp.Responses, &inOrder)
+		for _, r := range inOrder {
 			if r.Item != nil {
 				c.ItemsRead++
 			}
@@ -189,14 +194,15 @@ func Price(op string, reqBody []byte, status int, respBody []byte) Cost {
 	return c
 }
 
-// request holds the members of DynamoDB requests the meter reads.
+// request holds the members of DynamoDB requests the meter reads. Items are
+// decoded as attr values, so a body is read once, however deep its items.
 type request struct {
 	ConsistentRead            bool
-	Item, Key                 map[string]json.RawMessage
-	ExpressionAttributeValues map[string]json.RawMessage
+	Item, Key                 map[string]attr
+	ExpressionAttributeValues map[string]attr
 	RequestItems              map[string][]struct {
-		PutRequest    *struct{ Item map[string]json.RawMessage }
-		DeleteRequest *struct{ Key map[string]json.RawMessage }
+		PutRequest    *struct{ Item map[string]attr }
+		DeleteRequest *struct{ Key map[string]attr }
 	}
 	TransactItems []struct{ Put, Update, Delete, ConditionCheck *request }
 }
@@ -212,11 +218,29 @@ func (r request) writeSize() int {
 }
 
 type response struct {
-	Item                map[string]json.RawMessage
-	Items               []map[string]json.RawMessage
+	Item                map[string]attr
+	Items               []map[string]attr
 	Count, ScannedCount int
-	Responses           map[string][]map[string]json.RawMessage
-	TransactResponses   []struct{ Item map[string]json.RawMessage }
+	// Responses holds BatchGetItem's items by table, or TransactGetItems'
+	// items in the order of the request ([{"Item":...}, {}]): decoded by
+	// operation.
+	Responses json.RawMessage
+}
+
+// attr is one attribute value in DynamoDB JSON ({"S":"x"}, {"L":[...]}...):
+// the member named for its type is set. Lists and maps hold attr values in
+// turn, so one json.Unmarshal decodes a whole item.
+type attr struct {
+	S    string
+	N    *string // set, even to "", when the value is a number
+	B    string  // base64
+	BOOL *bool   // set, even to false, when the value is a boolean
+	NULL *bool
+	SS   []string
+	NS   []string
+	BS   []string // base64
+	L    []attr   // not nil, even empty, when the value is a list
+	M    map[string]attr
 }
 
 // readUnitsFor rounds a read up to 4 KB units: one per unit when strongly
@@ -237,76 +261,56 @@ func writeUnits(size int) float64 { return max(1, math.Ceil(float64(size)/1024))
 
 // itemSize is an item's size by DynamoDB's rules: each attribute's name in
 // UTF-8 bytes plus its value's size.
-func itemSize(item map[string]json.RawMessage) int {
+func itemSize(item map[string]attr) int {
 	n := 0
 	for name, v := range item {
-		n += len(name) + valueSize(v)
+		n += len(name) + v.size()
 	}
 	return n
 }
 
-// valueSize is the size of one attribute value (DynamoDB JSON): a string its
-// UTF-8 bytes, a number about one byte per two significant digits plus one,
-// binary its bytes, a boolean or null one byte, a list or map 3 bytes plus one
-// per element plus the elements.
-func valueSize(raw json.RawMessage) int {
-	var av map[string]json.RawMessage
-	if json.Unmarshal(raw, &av) != nil {
-		return 0
+// size is the size of one attribute value: a string its UTF-8 bytes, a
+// number about one byte per two significant digits plus one, binary its
+// bytes, a boolean or null one byte, a set the sum of its elements, a list or
+// map 3 bytes plus one per element plus the elements (and a map's names).
+func (v *attr) size() int {
+	n := len(v.S) + binarySize(v.B)
+	if v.N != nil {
+		n += numberSize(*v.N)
 	}
-	n := 0
-	for typ, v := range av {
-		switch typ {
-		case "S":
-			var s string
-			_ = json.Unmarshal(v, &s)
-			n += len(s)
-		case "N":
-			var s string
-			_ = json.Unmarshal(v, &s)
-			n += numberSize(s)
-		case "B":
-			n += binarySize(v)
-		case "BOOL", "NULL":
-			n++
-		case "SS", "NS":
-			var ss []string
-			_ = json.Unmarshal(v, &ss)
-			for _, s := range ss {
-				if typ == "SS" {
-					n += len(s)
-				} else {
-					n += numberSize(s)
-				}
-			}
-		case "BS":
-			var bs []json.RawMessage
-			_ = json.Unmarshal(v, &bs)
-			for _, b := range bs {
-				n += binarySize(b)
-			}
-		case "L":
-			var l []json.RawMessage
-			_ = json.Unmarshal(v, &l)
-			n += 3
-			for _, e := range l {
-				n += 1 + valueSize(e)
-			}
-		case "M":
-			var m map[string]json.RawMessage
-			_ = json.Unmarshal(v, &m)
-			n += 3
-			for k, e := range m {
-				n += 1 + len(k) + valueSize(e)
-			}
+	if v.BOOL != nil {
+		n++
+	}
+	if v.NULL != nil {
+		n++
+	}
+	for _, s := range v.SS {
+		n += len(s)
+	}
+	for _, s := range v.NS {
+		n += numberSize(s)
+	}
+	for _, b := range v.BS {
+		n += binarySize(b)
+	}
+	if v.L != nil {
+		n += 3
+		for i := range v.L {
+			n += 1 + v.L[i].size()
+		}
+	}
+	if v.M != nil {
+		n += 3
+		for k, e := range v.M {
+			n += 1 + len(k) + e.size()
 		}
 	}
 	return n
 }
 
-func binarySize(v json.RawMessage) int {
-	var s string
-	_ = json.Unmarshal(v, &s)
+// binarySize is the bytes a base64 value decodes to (its length if it is not
+// base64, which DynamoDB would have refused).
+func binarySize(s string) int {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		return len(s)

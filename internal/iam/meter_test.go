@@ -28,7 +28,7 @@ func TestItemSize(t *testing.T) {
 		{`{"ss":{"SS":["a","bc"]}}`, 2 + 3},
 	}
 	for _, c := range cases {
-		var item map[string]json.RawMessage
+		var item map[string]attr
 		if err := json.Unmarshal([]byte(c.item), &item); err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 	// item is an item of exactly size bytes, with a number, a map and a list.
 	item := func(sk string, size int) string {
 		fixed := `"pk":{"S":"p"},"sk":{"S":"` + sk + `"},"n":{"N":"123"},"m":{"M":{"a":{"BOOL":true}}},"l":{"L":[{"S":"x"}]}`
-		var m map[string]json.RawMessage
+		var m map[string]attr
 		_ = json.Unmarshal([]byte("{"+fixed+"}"), &m)
 		pad := size - itemSize(m) - len("pad")
 		return "{" + fixed + `,"pad":{"S":"` + strings.Repeat("x", pad) + `"}}`
@@ -102,11 +102,12 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 		{"Scan", `{"TableName":"Meter"}`},
 		{"UpdateItem", `{"TableName":"Meter","Key":{"pk":{"S":"c"},"sk":{"S":"count"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}`},
 		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"Meter","Item":` + item("t1", 300) + `}},{"Update":{"TableName":"Meter","Key":{"pk":{"S":"c"},"sk":{"S":"count"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}}]}`},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"a03"}}}},{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"a04"}}}},{"Get":{"TableName":"Meter","Key":{"pk":{"S":"p"},"sk":{"S":"none"}}}}]}`},
 		{"BatchWriteItem", `{"RequestItems":{"Meter":[{"PutRequest":{"Item":` + item("b1", 1500) + `}},{"PutRequest":{"Item":` + item("b2", 100) + `}}]}}`},
 	}
 	for _, c := range cases {
 		body := strings.Replace(c.body, `{"TableName":"Meter"`, `{"TableName":"Meter","ReturnConsumedCapacity":"TOTAL"`, 1)
-		if c.op == "TransactWriteItems" || c.op == "BatchWriteItem" {
+		if c.op == "TransactWriteItems" || c.op == "TransactGetItems" || c.op == "BatchWriteItem" {
 			body = strings.Replace(c.body, `{`, `{"ReturnConsumedCapacity":"TOTAL",`, 1)
 		}
 		st, out := call(c.op, body)
@@ -136,7 +137,7 @@ func TestMeterMatchesDynamoDBLocal(t *testing.T) {
 			want *= 2
 		}
 		if got := cost.ReadUnits + cost.WriteUnits; got != want {
-			t.Errorf("%s %.120s: meter %g units, DynamoDB Local %g", c.op, c.body, got, want)
+			t.Errorf("%s %.120s: meter %g units, DynamoDB Local %g (%s)", c.op, c.body, got, want, out)
 		}
 	}
 }
