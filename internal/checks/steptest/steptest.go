@@ -18,9 +18,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,9 @@ func Run(t *testing.T) {
 	if err != nil {
 		t.Fatalf("finding the test binary, which the checks run as the function: %v", err)
 	}
+	if root, err := repo.Root(dir); err == nil {
+		recordInputs(root, dir)
+	}
 	ctx := context.Background()
 	if deadline, ok := t.Deadline(); ok {
 		var cancel context.CancelFunc
@@ -83,6 +88,56 @@ func Run(t *testing.T) {
 			t.Log(line.Text)
 		}
 	}
+}
+
+// inputEnv names the variables the checks read (see docs/architecture.md):
+// which DynamoDB, which tools are required, the names of what is deployed,
+// and PATH, where cfn-lint and Java are found.
+var inputEnv = []string{
+	"WORKSHOP_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB", "WORKSHOP_STRICT", "WORKSHOP_PYTHON",
+	"WORKSHOP_CHECK_PREFIX", "WORKSHOP_CHECK_REGION", "WORKSHOP_PARTICIPANT", "WORKSHOP_UPDATE_GOLDEN",
+	"CI", "PATH",
+}
+
+// recordInputs reads, in the test's own process, what the checks read in
+// stepcheck's, so that go test keys its cached result on them: it sees only
+// the files and variables its test binary reads. Without this, an edit of
+// template.yaml or of a check, a change of the harness, or
+// WORKSHOP_DYNAMODB=local would answer "(cached)" with the verdict of before.
+func recordInputs(root, dir string) {
+	for _, name := range inputEnv {
+		os.Getenv(name)
+	}
+	for _, f := range inputFiles(root, dir) {
+		if fh, err := os.Open(f); err == nil {
+			fh.Close()
+		}
+	}
+}
+
+// inputFiles lists the files the checks of dir read: dir's own (not the
+// .backup-* folders reset leaves), the step's checks (for a solution, those
+// under steps/), the manifest, the module files and the harness's sources.
+func inputFiles(root, dir string) []string {
+	files := []string{
+		filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"),
+		filepath.Join(root, "steps", "manifest.json"),
+	}
+	trees := []string{dir, filepath.Join(root, "steps", filepath.Base(dir), "testdata"), filepath.Join(root, "internal")}
+	for _, tree := range trees {
+		_ = filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return nil // not there: the checks say so
+			case d.IsDir() && path != tree && strings.HasPrefix(d.Name(), "."):
+				return filepath.SkipDir
+			case d.Type().IsRegular() && !strings.HasSuffix(path, "_test.go"):
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	return files
 }
 
 // check runs stepcheck on dir, with bootstrap as the function of dir's code.

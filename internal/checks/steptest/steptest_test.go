@@ -2,9 +2,12 @@ package steptest
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,4 +105,63 @@ func testBinary(t *testing.T, dir string) string {
 		t.Fatalf("go test -c in %s: %v\n%s", dir, err, msg)
 	}
 	return out
+}
+
+// TestInputFiles proves that go test's cache is keyed on what the checks
+// read in stepcheck: a step's template and checks, a solution's checks
+// (under steps/), the manifest and the harness. Without them an edit of
+// template.yaml answered "ok (cached)" with the verdict of before.
+func TestInputFiles(t *testing.T) {
+	root := repotest.Root(t)
+	tests := []struct {
+		dir  string
+		want []string
+	}{
+		{"steps/05-put-then-scan", []string{"steps/05-put-then-scan/template.yaml", "steps/05-put-then-scan/events/event.json",
+			"steps/05-put-then-scan/testdata/errors.txtar", "steps/manifest.json", "go.mod", "internal/checks/run.go"}},
+		{"solutions/05-put-then-scan", []string{"solutions/05-put-then-scan/template.yaml", "steps/05-put-then-scan/testdata/errors.txtar"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			var got []string
+			for _, f := range inputFiles(root, filepath.Join(root, tt.dir)) {
+				rel, _ := filepath.Rel(root, f)
+				got = append(got, filepath.ToSlash(rel))
+			}
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("inputFiles(%s) lacks %s", tt.dir, w)
+				}
+			}
+			for _, g := range got {
+				if strings.Contains(g, "/.backup-") || strings.HasSuffix(g, "_test.go") {
+					t.Errorf("inputFiles(%s) has %s, which the checks do not read", tt.dir, g)
+				}
+			}
+		})
+	}
+}
+
+// TestInputEnv proves every WORKSHOP_ variable the harness reads is one
+// go test's cache is keyed on.
+func TestInputEnv(t *testing.T) {
+	root := repotest.Root(t)
+	name := regexp.MustCompile(`"(WORKSHOP_[A-Z_]+)"`)
+	for _, tree := range []string{"internal", "scripts"} {
+		_ = filepath.WalkDir(filepath.Join(root, tree), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range name.FindAllStringSubmatch(string(data), -1) {
+				if !slices.Contains(inputEnv, m[1]) {
+					t.Errorf("%s reads %s, which is not in inputEnv: go test would answer (cached) when it changes", path, m[1])
+				}
+			}
+			return nil
+		})
+	}
 }
