@@ -140,6 +140,12 @@ func inputFiles(root, dir string) []string {
 	return files
 }
 
+// grace is how long before a deadline that is left from now a step
+// stops: a twentieth of it, at least half a second.
+func grace(left time.Duration) time.Duration {
+	return max(left/20, 500*time.Millisecond)
+}
+
 // check runs stepcheck on dir, with bootstrap as the function of dir's code.
 func check(ctx context.Context, dir, bootstrap string) ([]Line, error) {
 	root, err := repo.Root(dir)
@@ -159,7 +165,14 @@ func check(ctx context.Context, dir, bootstrap string) ([]Line, error) {
 	}
 	args := []string{"-bootstrap", bootstrap}
 	if deadline, ok := ctx.Deadline(); ok {
-		args = append(args, "-deadline", deadline.Format(time.RFC3339Nano))
+		// go test panics with a stack trace at its deadline: stepcheck is
+		// killed before it, and its checks end before that, so that it can
+		// still say which of them did not finish.
+		g := grace(time.Until(deadline))
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-g))
+		defer cancel()
+		args = append(args, "-deadline", deadline.Add(-2*g).Format(time.RFC3339Nano))
 	}
 	cmd := exec.Command(exe, append(args, dir)...)
 	// Its messages (a tool that is missing, DynamoDB Local starting) go to

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
@@ -163,5 +164,55 @@ func TestInputEnv(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestCheckEndsBeforeTheDeadline proves that a step whose function never
+// answers reports its checks before go test's deadline, where go test
+// would panic with a stack trace of the harness (go test -timeout 5s).
+func TestCheckEndsBeforeTheDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary and runs step 01's checks twice")
+	}
+	root := repotest.Root(t)
+	dir := filepath.Join(root, "solutions", "01-hello-api")
+	// Once without a deadline: stepcheck is built, and a build takes longer
+	// than the deadline below.
+	if _, err := check(context.Background(), dir, testBinary(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	hung := repotest.ScratchDir(t, "steptest-")
+	for _, name := range []string{"main.go", "step_test.go"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "main.go" {
+			if !strings.Contains(string(data), "StatusCode: http.StatusOK") {
+				t.Fatal("solutions/01-hello-api/main.go no longer answers http.StatusOK: update this test")
+			}
+			data = []byte(strings.Replace(string(data), "StatusCode: http.StatusOK", "StatusCode: func() int { select {} }() + http.StatusOK", 1))
+		}
+		if err := os.WriteFile(filepath.Join(hung, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := testBinary(t, hung)
+	deadline := time.Now().Add(4 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	lines, err := check(ctx, dir, bin)
+	if left := time.Until(deadline); left <= 0 {
+		t.Errorf("check returned %v after its deadline: go test would have panicked first", -left)
+	}
+	if err != nil {
+		t.Fatalf("check: %v; want the checks' report, cut short", err)
+	}
+	failed := false
+	for _, l := range lines {
+		failed = failed || l.Fail
+	}
+	if !failed {
+		t.Errorf("no check failed for a function that never answers: %+v", lines)
 	}
 }
