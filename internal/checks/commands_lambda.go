@@ -112,14 +112,28 @@ func (st *state) recentLogs() string {
 	if l == "" {
 		return ""
 	}
-	lines := strings.Split(l, "\n")
-	if len(lines) > 15 {
-		lines = lines[len(lines)-15:]
-	}
+	lines := logTail(strings.Split(l, "\n"))
 	for i, l := range lines {
 		lines[i] = cutLine(l, maxLogLine)
 	}
 	return "\nthe local logs (as CloudWatch shows them) end with:\n  " + strings.Join(lines, "\n  ")
+}
+
+// logTail is the last 15 lines, or more to start at the line that names a
+// Go panic (panic: or fatal error:) when its stack is longer: under go test
+// the function is the test binary, whose stack has more frames (TestMain and
+// the harness's), and a tail of frames alone does not say what panicked.
+func logTail(lines []string) []string {
+	const tail, most = 15, 40
+	if len(lines) <= tail {
+		return lines
+	}
+	for i := len(lines) - tail - 1; i >= 0 && i >= len(lines)-most; i-- {
+		if strings.HasPrefix(lines[i], "panic: ") || strings.HasPrefix(lines[i], "fatal error: ") {
+			return lines[i:]
+		}
+	}
+	return lines[len(lines)-tail:]
 }
 
 func validBuild(args []string) error {
