@@ -395,12 +395,18 @@ func goCommand() (string, error) {
 type CompileError struct {
 	Dir    string // the package directory
 	Output string // go's output, file paths relative to the module root
+	// Target is "linux/arm64" for a compile as sam build's (Compile), ""
+	// for a build for this machine.
+	Target string
 }
 
 func (e *CompileError) Error() string {
 	dir := e.Dir
 	if rel, err := filepath.Rel(moduleRoot(e.Dir), e.Dir); err == nil && rel != "." {
 		dir = filepath.ToSlash(rel)
+	}
+	if e.Target != "" {
+		return fmt.Sprintf("compiling %s for %s, as sam build does, failed:\n%s", dir, e.Target, strings.TrimRight(e.Output, "\n"))
 	}
 	return fmt.Sprintf("go build %s failed:\n%s", dir, strings.TrimRight(e.Output, "\n"))
 }

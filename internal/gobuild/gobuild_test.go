@@ -344,7 +344,7 @@ func TestCompileError(t *testing.T) {
 	if strings.Contains(ce.Output, "# github.com") {
 		t.Errorf("Output keeps the package header: %q", ce.Output)
 	}
-	want := "go build internal/gobuild/testdata/broken failed:\n" + where
+	want := "compiling internal/gobuild/testdata/broken for linux/arm64, as sam build does, failed:\n" + where
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
@@ -430,5 +430,34 @@ func TestBuildHostCgoOff(t *testing.T) {
 	})
 	if _, err := BuildHost(context.Background(), root, t.TempDir()); err != nil {
 		t.Fatalf("BuildHost with CGO_ENABLED=1 in the environment: %v; want a build with cgo off", err)
+	}
+}
+
+// Compile says what only the link would: a package that compiles but is not
+// a main package with a func main gives no bootstrap.
+func TestCompileLinkable(t *testing.T) {
+	tests := []struct {
+		name, main, want string
+	}{
+		{"func main", "package main\n\nfunc main() {}\n", ""},
+		{"no func main", "package main\n\nfunc handler() {}\n", "function main is undeclared in the main package"},
+		{"a method named main", "package main\n\ntype t struct{}\n\nfunc (t) main() {}\n", "function main is undeclared in the main package"},
+		{"not package main", "package hello\n\nfunc main() {}\n", "package hello is not a main package"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			repotest.WriteFiles(t, root, map[string]string{"go.mod": "module example.com/m\n\ngo 1.22\n", "main.go": tt.main})
+			err := Compile(context.Background(), Target{Dir: root, Arch: "arm64"})
+			var ce *CompileError
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Compile = %v, want nil", err)
+			case tt.want != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.want) || ce.Target != "linux/arm64"):
+				t.Errorf("Compile = %v, want a *CompileError for linux/arm64 saying %q", err, tt.want)
+			case tt.want != "" && len(ce.Hints()) == 0 && tt.name == "no func main":
+				t.Errorf("no hint for %q", ce.Output)
+			}
+		})
 	}
 }

@@ -13,6 +13,8 @@ type compilerHint struct {
 }
 
 var compilerHints = []compilerHint{
+	{regexp.MustCompile(`function main is undeclared in the main package|undefined: main$`),
+		"a Go Lambda function is a package main with func main() { lambda.Start(handler) }: main.go must declare it (sam build links bootstrap from it; step_test.go calls it to run your function)."},
 	{regexp.MustCompile(`undefined: (\S+)`),
 		"nothing named $1 is declared where it is used: check its spelling and case (json.Marshal, not jsonMarshal or json.marshal), declare it, or import its package."},
 	{regexp.MustCompile(`"([^"]+)" imported and not used`),

@@ -308,10 +308,8 @@ func (r *reloader) swap(ctx context.Context, head string, ids, names []string) b
 			var ce *gobuild.CompileError
 			if errors.As(err, &ce) {
 				fmt.Fprintf(r.out, "%s: it does not compile, so %s keeps serving the last good build:\n%s\n", head, id, indentLines(ce.Output))
-				for _, h := range r.t.Step.Hints {
-					if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(h, n+":") }) {
-						fmt.Fprintln(r.out, "  hint:", h)
-					}
+				for _, h := range ce.Hints() { // what the compiler means, not the step's task
+					fmt.Fprintln(r.out, "  "+h)
 				}
 			} else {
 				fmt.Fprintf(r.out, "%s: could not swap %s, which keeps serving the last good build: %v\n", head, id, err)
@@ -339,6 +337,7 @@ type checkRun struct {
 	results   []checks.Result
 	took      time.Duration
 	err       error
+	stale     bool // a learner file was saved while it ran
 }
 
 // startChecks begins a run of the step's checks in the background, once the
@@ -362,7 +361,8 @@ func (r *reloader) startChecks(ctx context.Context) *checkRun {
 		start := time.Now()
 		c.results, c.err = c.t.Check(nil, time.Now().Add(2*time.Minute))
 		c.took = time.Since(start)
-		if c.err == nil && ctx.Err() == nil && verdictKey(t.Dir, t.Step) == key { // not saved again while checking
+		c.stale = verdictKey(t.Dir, t.Step) != key
+		if c.err == nil && ctx.Err() == nil && !c.stale {
 			verdicts.Lock()
 			verdicts.m[key] = verdictOf(c.results)
 			verdicts.Unlock()
@@ -401,6 +401,12 @@ func (r *reloader) show(ctx context.Context, c *checkRun) {
 		return
 	}
 	if ctx.Err() != nil {
+		return
+	}
+	if c.stale {
+		// Its verdict is on the files before that save: the run the save
+		// started comes next.
+		fmt.Fprintf(r.out, "a file changed while these checks ran, so their verdict is on your code before that save: checking again\n")
 		return
 	}
 	results := c.results
