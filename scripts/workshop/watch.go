@@ -356,8 +356,8 @@ func (r *reloader) startChecks(ctx context.Context) *checkRun {
 	go func() {
 		defer close(c.done)
 		r.checking.Lock() // show or drop unlocks it
+		key := verdictKey(t.Dir, t.Step) // the files the checks are about to read
 		close(c.started)
-		key := verdictKey(t.Dir, t.Step)
 		start := time.Now()
 		c.results, c.err = c.t.Check(nil, time.Now().Add(2*time.Minute))
 		c.took = time.Since(start)

@@ -246,6 +246,16 @@ func TestReloaderChecks(t *testing.T) {
 		t.Errorf("after a code edit, no verdict of the step's checks:\n%s", out.String())
 	}
 
+	// A save while the checks run: their verdict is on the code before it.
+	out.Reset()
+	c := r.startChecks(t.Context())
+	<-c.started
+	edit("Hello again!", "Hello once more!")
+	r.show(t.Context(), c)
+	if got := out.String(); !strings.Contains(got, "a file changed while these checks ran") || strings.Contains(got, "checks pass") {
+		t.Errorf("after a save during the checks, want no verdict and a word that they run again:\n%s", got)
+	}
+
 	out.Reset()
 	r.changed(t.Context(), edit("lambda.Start(handler)", "lambda.Start(handler2)"))
 	r.checking.Lock() // the dropped run is over
@@ -254,6 +264,9 @@ func TestReloaderChecks(t *testing.T) {
 	rel := filepath.ToSlash(strings.TrimPrefix(dir, root+string(filepath.Separator)))
 	if !strings.Contains(got, "it does not compile") || strings.Count(got, rel+"/main.go:") != 1 || strings.Contains(got, "checking ") {
 		t.Errorf("after a compile error, want the compiler's message once and no verdict:\n%s", got)
+	}
+	if !strings.Contains(got, "hint: nothing named handler2 is declared") {
+		t.Errorf("after a compile error, want the compiler hint for it:\n%s", got)
 	}
 }
 
