@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -152,6 +153,26 @@ func TestLoadManifestRefuses(t *testing.T) {
 	}
 	if _, err := LoadManifest(t.TempDir()); err == nil || !strings.Contains(err.Error(), "reading the step list") {
 		t.Errorf("no manifest: got %v", err)
+	}
+}
+
+// TestEditedStarters names each learner file that differs from its
+// recorded starter, with that starter's hash, and nothing while all match.
+func TestEditedStarters(t *testing.T) {
+	manifest := `{"steps":[{"slug":"01-a","title":"A","learnerFiles":{"main.go":"` + sha("m") + `","template.yaml":"` + sha("t") + `"},"failOnStarter":{"hello":"x"},"hints":["h"]}]}`
+	root := writeRepo(t, manifest, map[string]string{"steps/01-a/main.go": "m", "steps/01-a/template.yaml": "t"})
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.EditedStarters(root); len(got) != 0 {
+		t.Errorf("untouched: %v, want none", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "steps", "01-a", "main.go"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.EditedStarters(root), map[string]string{"steps/01-a/main.go": sha("m")}; !maps.Equal(got, want) {
+		t.Errorf("edited main.go: %v, want %v", got, want)
 	}
 }
 

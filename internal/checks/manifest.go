@@ -173,6 +173,18 @@ func (s Step) ChangedFiles(dir string) []string {
 	return out
 }
 
+// EditedStarters names the learner files under root's steps/ that differ
+// from their starter (slash path from root: the starter's recorded sha256).
+func (m *Manifest) EditedStarters(root string) map[string]string {
+	out := map[string]string{}
+	for _, s := range m.Steps {
+		for _, name := range s.ChangedFiles(filepath.Join(root, "steps", s.Slug)) {
+			out["steps/"+s.Slug+"/"+name] = s.LearnerFiles[name]
+		}
+	}
+	return out
+}
+
 // Rehash records the current starter files' hashes: for maintainers, after
 // editing a starter.
 func (m *Manifest) Rehash(root string) ([]string, error) {

@@ -43,15 +43,25 @@ func repoManifest(t *testing.T) (string, *Manifest) {
 	return root, m
 }
 
+// starterRoot is a repository root whose steps/ are the starters as
+// committed (the repository itself while no learner file is edited): a
+// test of the starters must not judge the learner's work.
+func starterRoot(t *testing.T) string {
+	t.Helper()
+	root, m := repoManifest(t)
+	return repotest.AsCommitted(t, root, m.EditedStarters(root))
+}
+
 // TestManifest checks that the manifest and the directories agree, and that
 // each step continues from the previous step's solution.
 func TestManifest(t *testing.T) {
 	root, m := repoManifest(t)
+	starters := starterRoot(t)
 	if len(m.Steps) == 0 {
 		t.Fatalf("%s lists no steps", ManifestFile)
 	}
 	for i, s := range m.Steps {
-		starter := filepath.Join(root, "steps", s.Slug)
+		starter := filepath.Join(starters, "steps", s.Slug)
 		solution := filepath.Join(root, "solutions", s.Slug)
 		t.Run(s.Slug, func(t *testing.T) {
 			if want := fmt.Sprintf("%02d", i+1); s.Number() != want {

@@ -14,6 +14,7 @@ import (
 // AWS's AccessDeniedException for the new action, and reads it in the logs.
 func TestStarterRoleDenies(t *testing.T) {
 	root := repotest.Root(t)
+	starters := starterRoot(t)
 	for _, tt := range []struct{ slug, action string }{
 		{"04-put-item", "dynamodb:PutItem"},
 		{"05-put-then-scan", "dynamodb:Scan"},
@@ -21,7 +22,7 @@ func TestStarterRoleDenies(t *testing.T) {
 		t.Run(tt.slug, func(t *testing.T) {
 			t.Parallel()
 			dir := copyStep(t, root, filepath.Join(root, "solutions", tt.slug))
-			starter, err := os.ReadFile(filepath.Join(root, "steps", tt.slug, stack.TemplateFile))
+			starter, err := os.ReadFile(filepath.Join(starters, "steps", tt.slug, stack.TemplateFile))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // The doctor's item for the step at hand names what the local stack refuses
@@ -67,6 +68,9 @@ func TestStepAtHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The starters as committed: the learner's edits in steps/ are not a fresh clone.
+	root = repotest.AsCommitted(t, root, m.EditedStarters(root))
+	t.Chdir(root) // -step finds the step from the working directory
 	for arg, want := range map[string]string{"": m.Steps[0].Slug, "3": "03-simple-table"} {
 		got, err := stepAtHand(root, m, arg)
 		if err != nil || got.Step.Slug != want || got.Mode != checks.Verify {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/checks"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // On a fresh clone every step is untouched, and -json's fields say so.
@@ -17,6 +18,8 @@ func TestStateOfUntouched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The starters as committed: the learner's edits in steps/ are not a fresh clone.
+	root = repotest.AsCommitted(t, root, m.EditedStarters(root))
 	st, err := stateOf(root, m.Steps[0])
 	if err != nil {
 		t.Fatal(err)
