@@ -27,7 +27,7 @@ import (
 // editor's save is several events (write, rename, chmod), sometimes on
 // several files, all within a few milliseconds; each millisecond more is
 // one more before the verdict.
-const debounce = 50 * time.Millisecond
+const debounce = 20 * time.Millisecond
 
 // started is when this command started, before it read any learner file.
 var started = time.Now()
