@@ -355,7 +355,7 @@ func (r *reloader) startChecks(ctx context.Context) *checkRun {
 	}
 	go func() {
 		defer close(c.done)
-		r.checking.Lock() // show or drop unlocks it
+		r.checking.Lock()                // show or drop unlocks it
 		key := verdictKey(t.Dir, t.Step) // the files the checks are about to read
 		close(c.started)
 		start := time.Now()
