@@ -49,23 +49,7 @@ func TestCheckRunsTheTestBinary(t *testing.T) {
 	dir := filepath.Join(root, "solutions", "01-hello-api")
 	good := testBinary(t, dir)
 
-	broken := repotest.ScratchDir(t, "steptest-")
-	for _, name := range []string{"main.go", "step_test.go"} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "main.go" {
-			if !strings.Contains(string(data), "StatusCode: http.StatusOK") {
-				t.Fatal("solutions/01-hello-api/main.go no longer answers http.StatusOK: update this test")
-			}
-			data = []byte(strings.Replace(string(data), "StatusCode: http.StatusOK", "StatusCode: http.StatusInternalServerError", 1))
-		}
-		if err := os.WriteFile(filepath.Join(broken, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bad := testBinary(t, broken)
+	bad := mutantBinary(t, dir, "StatusCode: http.StatusInternalServerError")
 
 	tests := []struct {
 		name, bootstrap string
@@ -94,6 +78,29 @@ func TestCheckRunsTheTestBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mutantBinary is the test binary of a copy of step 01's solution in dir
+// whose handler answers with status in place of "StatusCode: http.StatusOK".
+func mutantBinary(t *testing.T, dir, status string) string {
+	t.Helper()
+	copyDir := repotest.ScratchDir(t, "steptest-")
+	for _, name := range []string{"main.go", "step_test.go"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "main.go" {
+			if !strings.Contains(string(data), "StatusCode: http.StatusOK") {
+				t.Fatal("solutions/01-hello-api/main.go no longer answers http.StatusOK: update this test")
+			}
+			data = []byte(strings.Replace(string(data), "StatusCode: http.StatusOK", status, 1))
+		}
+		if err := os.WriteFile(filepath.Join(copyDir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testBinary(t, copyDir)
 }
 
 // testBinary builds dir's test binary, as go test does before running it.
@@ -181,23 +188,7 @@ func TestCheckEndsBeforeTheDeadline(t *testing.T) {
 	if _, err := check(context.Background(), dir, testBinary(t, dir)); err != nil {
 		t.Fatal(err)
 	}
-	hung := repotest.ScratchDir(t, "steptest-")
-	for _, name := range []string{"main.go", "step_test.go"} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "main.go" {
-			if !strings.Contains(string(data), "StatusCode: http.StatusOK") {
-				t.Fatal("solutions/01-hello-api/main.go no longer answers http.StatusOK: update this test")
-			}
-			data = []byte(strings.Replace(string(data), "StatusCode: http.StatusOK", "StatusCode: func() int { select {} }() + http.StatusOK", 1))
-		}
-		if err := os.WriteFile(filepath.Join(hung, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin := testBinary(t, hung)
+	bin := mutantBinary(t, dir, "StatusCode: func() int { select {} }() + http.StatusOK")
 	deadline := time.Now().Add(4 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
