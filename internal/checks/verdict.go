@@ -14,9 +14,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/dynamo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/usercache"
 )
 
 // A Verdict is what a full run of a step's checks said about its files. Each
@@ -195,31 +195,8 @@ func saveVerdict(key string, v Verdict) {
 		return
 	}
 	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	if err != nil || usercache.Put(dir, key+".json", data) != nil {
 		return
 	}
-	path := filepath.Join(dir, key+".json")
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if os.WriteFile(tmp, data, 0o644) != nil || os.Rename(tmp, path) != nil {
-		_ = os.Remove(tmp)
-		return
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) <= maxVerdicts {
-		return
-	}
-	type file struct {
-		path string
-		at   time.Time
-	}
-	var files []file
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			files = append(files, file{filepath.Join(dir, e.Name()), info.ModTime()})
-		}
-	}
-	slices.SortFunc(files, func(a, b file) int { return b.at.Compare(a.at) })
-	for _, f := range files[min(maxVerdicts, len(files)):] {
-		_ = os.Remove(f.path)
-	}
+	usercache.Keep(dir, maxVerdicts)
 }

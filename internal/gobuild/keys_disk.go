@@ -4,13 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serverless-dva/sam-dynamodb-go/internal/usercache"
 )
 
 // Sources are also kept on disk, so that a new process need not run go list
@@ -50,9 +50,10 @@ func sourcesDir() string {
 	return filepath.Join(filepath.Dir(c.dir), "sources")
 }
 
-func sourceFileName(dir, settings string) string {
+// sourceName is the file that keeps the source of settings.
+func sourceName(settings string) string {
 	sum := sha256.Sum256([]byte(settings))
-	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
+	return hex.EncodeToString(sum[:16]) + ".json"
 }
 
 // loadSource reads the source kept for settings; nil when there is none.
@@ -61,7 +62,7 @@ func loadSource(settings string) *source {
 	if dir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(sourceFileName(dir, settings))
+	data, err := os.ReadFile(filepath.Join(dir, sourceName(settings)))
 	if err != nil {
 		return nil
 	}
@@ -92,16 +93,10 @@ func storeSource(settings string, s *source) {
 		d.Files[path] = diskFile{Part: f.part, Name: f.name, Header: f.header, Embed: f.embed}
 	}
 	data, err := json.Marshal(d)
-	if err != nil || os.MkdirAll(dir, 0o755) != nil {
+	if err != nil || usercache.Put(dir, sourceName(settings), data) != nil {
 		return
 	}
-	name := sourceFileName(dir, settings)
-	tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid())
-	if os.WriteFile(tmp, data, 0o644) != nil || os.Rename(tmp, name) != nil {
-		_ = os.Remove(tmp)
-		return
-	}
-	trimSources(dir)
+	usercache.Keep(dir, keptSources)
 }
 
 // settled reports whether every stamp was last changed over racyWindow before now.
@@ -117,26 +112,4 @@ func settled(read stamps, now time.Time) bool {
 		}
 	}
 	return true
-}
-
-// trimSources removes the least recently written sources beyond keptSources.
-func trimSources(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) <= keptSources {
-		return
-	}
-	type kept struct {
-		path    string
-		written time.Time
-	}
-	var all []kept
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			all = append(all, kept{filepath.Join(dir, e.Name()), info.ModTime()})
-		}
-	}
-	slices.SortFunc(all, func(a, b kept) int { return b.written.Compare(a.written) }) // newest first
-	for _, old := range all[min(keptSources, len(all)):] {
-		_ = os.Remove(old.path)
-	}
 }
