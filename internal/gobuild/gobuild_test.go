@@ -57,11 +57,7 @@ func TestCompile(t *testing.T) {
 		"darwin.go": "//go:build darwin\n\npackage main\n\nvar _ int = \"not on linux\"\n",
 		"cgo.go":    "//go:build cgo\n\npackage main\n\nvar _ int = \"not without cgo\"\n",
 	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repotest.WriteFiles(t, root, files)
 	tests := []struct{ arch, err string }{
 		{"x86_64", ""},
 		{"", ""},
