@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
@@ -68,10 +69,18 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 // package built by its files alone: a copy of a step elsewhere (another
 // clone, a test's copy) has the same key. Its binary is the same but for the
 // source paths it records for stack traces (sam build does not trim them).
-func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (*source, error) {
+//
+// With compile, go list also compiles the package and its dependencies
+// (-export), in the background (a compile error is a *CompileError), and the
+// source records what a compile of the package alone needs (see compiled).
+func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bool) (*source, error) {
 	env := buildEnv(goos, goarch)
 	src := &source{read: stamps{}, files: map[string]sourceFile{}}
-	settings, err := goOutput(ctx, goTool, dir, env, "env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN")
+	vars := []string{"env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN"}
+	if compile {
+		vars = append(vars, "GOTOOLDIR")
+	}
+	settings, err := goOutput(ctx, goTool, dir, env, vars...)
 	if err != nil {
 		return nil, err
 	}
@@ -80,30 +89,53 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string) (*source, 
 	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
 		src.read.add(goenv) // `go env -w` writes there
 	}
-	out, err := goOutput(ctx, goTool, dir, env, "list", "-deps",
-		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles", ".")
-	if err != nil {
+	fields := "-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles"
+	var out []byte
+	if compile {
+		cmd := exec.CommandContext(ctx, goTool, "list", "-deps", "-export", fields+",Name,Export", ".")
+		cmd.Dir, cmd.Env = dir, env
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		// At the lowest priority: see Compile.
+		if err := runGo(ctx, cmd, dir, "compile", true); err != nil {
+			return nil, err
+		}
+		out = stdout.Bytes()
+		lines := strings.Split(strings.TrimRight(string(settings), "\n"), "\n")
+		src.compile = &compiled{Tool: filepath.Join(lines[len(lines)-1], proc.ExeName("compile", runtime.GOOS)), Packages: map[string]string{}}
+	} else if out, err = goOutput(ctx, goTool, dir, env, "list", "-deps", fields, "."); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
 		var p struct {
-			ImportPath, Dir string
-			Standard        bool
-			Module          *struct {
-				Path, Version, GoMod string
-				Main                 bool
-				Replace              *struct{ Path, Version string }
+			ImportPath, Dir, Name, Export string
+			Standard                      bool
+			Module                        *struct {
+				Path, Version, GoMod, GoVersion string
+				Main                            bool
+				Replace                         *struct{ Path, Version string }
 			}
 			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles, IgnoredGoFiles []string
 		}
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("reading go list's output: %w", err)
 		}
+		built := filepath.Clean(p.Dir) == filepath.Clean(dir)
+		if c := src.compile; c != nil {
+			if built {
+				c.Name, c.GoFiles = p.Name, p.GoFiles
+				if p.Module != nil {
+					c.Lang = langVersion(p.Module.GoVersion)
+				}
+				c.Other = len(p.CgoFiles)+len(p.CFiles)+len(p.CXXFiles)+len(p.HFiles)+len(p.SFiles)+len(p.SysoFiles)+len(p.EmbedFiles) > 0
+			} else if p.Export != "" {
+				c.Packages[p.ImportPath] = p.Export
+			}
+		}
 		if p.Standard {
 			continue
 		}
-		built := filepath.Clean(p.Dir) == filepath.Clean(dir)
 		if built {
 			// The package built: its import path says where the copy is,
 			// and main's symbols do not carry it.
@@ -155,6 +187,14 @@ type source struct {
 	// files are the source files of the built package, by path: a body-only
 	// edit of one changes its part alone (see bodiesEdited).
 	files map[string]sourceFile
+	// compile, when go list compiled the package (sourceKey's compile),
+	// is how to compile it again after an edit of its bodies alone; okKey
+	// is the key it last compiled without error at.
+	compile *compiled
+	okKey   string
+	// racy are the files whose stamps were too recent to trust when the
+	// source was kept on disk (see racyWindow): their content is read again.
+	racy map[string]bool
 }
 
 type sourceFile struct {
@@ -221,7 +261,7 @@ func (s *source) bodiesEdited() (*source, bool) {
 	var next *source
 	for path, was := range s.read {
 		now := stampOf(path)
-		if now == was {
+		if now == was && !s.racy[path] {
 			continue
 		}
 		f, own := s.files[path]
@@ -236,7 +276,7 @@ func (s *source) bodiesEdited() (*source, bool) {
 			return nil, false
 		}
 		if next == nil {
-			next = &source{parts: slices.Clone(s.parts), read: maps.Clone(s.read), files: s.files}
+			next = &source{parts: slices.Clone(s.parts), read: maps.Clone(s.read), files: s.files, compile: s.compile, okKey: s.okKey}
 		}
 		next.parts[f.part] = filePart(f.name, data)
 		next.read[path] = now
@@ -248,14 +288,28 @@ func (s *source) bodiesEdited() (*source, bool) {
 	return next, true
 }
 
-// stamps are the size and modification time of the files and directories a
-// key was computed from ("" for a missing one).
+// stamps are the size and modification time of the files a key was computed
+// from, and the names in its directories ("" for a missing one). A
+// directory's names, not its time, say whether a file was added or removed:
+// an editor that saves by renaming a new file over the old one changes the
+// directory's time on every save.
 type stamps map[string]string
 
 func stampOf(path string) string {
 	info, err := os.Stat(path)
 	if err != nil {
 		return ""
+	}
+	if info.IsDir() {
+		names, err := os.ReadDir(path)
+		if err != nil {
+			return ""
+		}
+		h := sha256.New()
+		for _, n := range names {
+			fmt.Fprintf(h, "%s\x00", n.Name())
+		}
+		return fmt.Sprintf("dir %x", h.Sum(nil)[:16])
 	}
 	return fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
 }
@@ -268,34 +322,64 @@ func (s stamps) add(path string) { s[path] = stampOf(path) }
 // second to most of one for a function that uses the AWS SDK).
 var keys sync.Map // string -> *source
 
-// rememberedKey is sourceKey, remembered while its sources are unchanged.
-func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+// keySettings names a line of sources: the go tool, the directory, the target
+// and the variables that change what a build reads.
+func keySettings(goTool, dir, goos, goarch string) string {
 	var settings strings.Builder
 	fmt.Fprintf(&settings, "%s\x00%s\x00%s\x00%s", goTool, dir, goos, goarch)
 	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
 		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
 	}
+	return settings.String()
+}
+
+// recall is the source last remembered for settings, in this process or
+// another, once its Go files' bodies are hashed again (bodiesEdited); nil when
+// there is none or more than bodies changed.
+func recall(settings string) *source {
 	var last *source
-	if r, ok := keys.Load(settings.String()); ok {
+	if r, ok := keys.Load(settings); ok {
 		last = r.(*source)
 	} else {
-		last = loadSource(settings.String()) // another process's
+		last = loadSource(settings) // another process's
 	}
-	if last != nil {
-		if src, ok := last.bodiesEdited(); ok {
-			keys.Store(settings.String(), src)
-			if src != last {
-				storeSource(settings.String(), src)
-			}
-			return src.key, nil
-		}
+	if last == nil {
+		return nil
 	}
-	src, err := sourceKey(ctx, goTool, dir, goos, goarch)
+	src, ok := last.bodiesEdited()
+	if !ok {
+		return nil
+	}
+	if src != last {
+		remember(settings, src)
+	} else {
+		keys.Store(settings, src)
+	}
+	return src
+}
+
+// remember keeps src for settings, in memory and on disk. It must not change
+// after: other goroutines read it.
+func remember(settings string, src *source) {
+	src.racy = map[string]bool{}
+	for _, path := range racy(src.read, time.Now()) {
+		src.racy[path] = true
+	}
+	keys.Store(settings, src)
+	storeSource(settings, src)
+}
+
+// rememberedKey is sourceKey, remembered while its sources are unchanged.
+func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+	settings := keySettings(goTool, dir, goos, goarch)
+	if src := recall(settings); src != nil {
+		return src.key, nil
+	}
+	src, err := sourceKey(ctx, goTool, dir, goos, goarch, false)
 	if err != nil {
 		return "", err
 	}
-	keys.Store(settings.String(), src)
-	storeSource(settings.String(), src)
+	remember(settings, src)
 	return src.key, nil
 }
 

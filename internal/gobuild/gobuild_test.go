@@ -265,7 +265,7 @@ func TestBodiesEdited(t *testing.T) {
 			root := t.TempDir()
 			repotest.WriteFiles(t, root, files)
 			fn := filepath.Join(root, "fn")
-			before, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			before, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +284,7 @@ func TestBodiesEdited(t *testing.T) {
 			if !cheap {
 				return
 			}
-			full, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
+			full, err := sourceKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,7 +400,7 @@ func BenchmarkSourceKey(b *testing.B) {
 	}
 	b.Run("go list", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH); err != nil {
+			if _, err := sourceKey(context.Background(), goTool, dir, runtime.GOOS, runtime.GOARCH, false); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +25,8 @@ const keptSources = 100
 
 // racyWindow: a stamp taken this soon after the file's last change may miss a
 // second change within the file system's timestamp resolution (git calls
-// such an index entry racy), so such a source is kept in memory only.
+// such an index entry racy), so a source kept on disk lists such files, and
+// the next process reads them again whatever their stamps say.
 const racyWindow = 2 * time.Second
 
 // diskSource is source as JSON.
@@ -32,6 +35,10 @@ type diskSource struct {
 	Parts []string
 	Read  stamps
 	Files map[string]diskFile
+	// Compile and OKKey: see source.
+	Compile *compiled `json:",omitempty"`
+	OKKey   string    `json:",omitempty"`
+	Racy    []string  `json:",omitempty"`
 }
 
 type diskFile struct {
@@ -70,7 +77,10 @@ func loadSource(settings string) *source {
 	if json.Unmarshal(data, &d) != nil || d.Key == "" {
 		return nil
 	}
-	s := &source{key: d.Key, parts: d.Parts, read: d.Read, files: map[string]sourceFile{}}
+	s := &source{key: d.Key, parts: d.Parts, read: d.Read, files: map[string]sourceFile{}, compile: d.Compile, okKey: d.OKKey, racy: map[string]bool{}}
+	for _, path := range d.Racy {
+		s.racy[path] = true
+	}
 	for path, f := range d.Files {
 		if f.Part < 0 || f.Part >= len(s.parts) {
 			return nil
@@ -80,15 +90,15 @@ func loadSource(settings string) *source {
 	return s
 }
 
-// storeSource keeps s for settings, unless a file it read changed too
-// recently to trust its stamp. A source that cannot be kept only costs the
-// next process a go list.
+// storeSource keeps s for settings. A source that cannot be kept only costs
+// the next process a go list.
 func storeSource(settings string, s *source) {
 	dir := sourcesDir()
-	if dir == "" || !settled(s.read, time.Now()) {
+	if dir == "" {
 		return
 	}
-	d := diskSource{Key: s.key, Parts: s.parts, Read: s.read, Files: map[string]diskFile{}}
+	d := diskSource{Key: s.key, Parts: s.parts, Read: s.read, Files: map[string]diskFile{}, Compile: s.compile, OKKey: s.okKey,
+		Racy: slices.Sorted(maps.Keys(s.racy))}
 	for path, f := range s.files {
 		d.Files[path] = diskFile{Part: f.part, Name: f.name, Header: f.header, Embed: f.embed}
 	}
@@ -99,17 +109,20 @@ func storeSource(settings string, s *source) {
 	usercache.Keep(dir, keptSources)
 }
 
-// settled reports whether every stamp was last changed over racyWindow before now.
-func settled(read stamps, now time.Time) bool {
-	for _, st := range read {
-		_, mtime, ok := strings.Cut(st, " ")
-		if !ok {
-			continue // a missing file
+// racy lists the files whose stamps were last changed less than racyWindow
+// before now (or after it).
+func racy(read stamps, now time.Time) []string {
+	var out []string
+	for path, st := range read {
+		size, mtime, ok := strings.Cut(st, " ")
+		if !ok || size == "dir" {
+			continue // missing, or a directory's names
 		}
 		ns, err := strconv.ParseInt(mtime, 10, 64)
 		if err != nil || now.Sub(time.Unix(0, ns)) < racyWindow {
-			return false
+			out = append(out, path)
 		}
 	}
-	return true
+	slices.Sort(out)
+	return out
 }

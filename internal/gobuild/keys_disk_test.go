@@ -2,6 +2,7 @@ package gobuild
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,6 +35,17 @@ func TestSourcesOnDisk(t *testing.T) {
 			write(t, root, "fn/main.go", "package main\n\nfunc main() { println(2) }\n")
 			touch(t, filepath.Join(root, "fn", "main.go"), old.Add(time.Minute))
 		}, false},
+		{"a body edited by renaming a new file over the old one", func(t *testing.T, root, _ string) {
+			write(t, root, "fn/.main.go.swp", "package main\n\nfunc main() { println(2) }\n")
+			touch(t, filepath.Join(root, "fn", ".main.go.swp"), old.Add(time.Minute))
+			if err := os.Rename(filepath.Join(root, "fn", ".main.go.swp"), filepath.Join(root, "fn", "main.go")); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"a file added", func(t *testing.T, root, _ string) {
+			write(t, root, "fn/other.go", "package main\n")
+			touch(t, filepath.Join(root, "fn", "other.go"), old.Add(time.Minute))
+		}, true},
 		{"a new go tool in the old one's place", func(t *testing.T, _, goTool string) {
 			touch(t, goTool, old.Add(time.Minute))
 		}, true},
@@ -76,7 +88,7 @@ func TestSourcesOnDisk(t *testing.T) {
 				t.Errorf("the second process ran go: %v, want %v", ran, tt.wantRun)
 			}
 			keys.Clear()
-			full, err := sourceKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH)
+			full, err := sourceKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,18 +98,38 @@ func TestSourcesOnDisk(t *testing.T) {
 		})
 	}
 
-	t.Run("a file changed just now is not kept", func(t *testing.T) {
+	// A second edit within the file system's timestamp resolution leaves the
+	// stamp as it was: a file changed just now is read again.
+	t.Run("a file changed just now is read again", func(t *testing.T) {
 		t.Setenv("XDG_CACHE_HOME", t.TempDir())
 		root := t.TempDir()
 		repotest.WriteFiles(t, root, map[string]string{
 			"go.mod":     "module example.com/m\n\ngo 1.22\n",
-			"fn/main.go": "package main\n\nfunc main() {}\n",
+			"fn/main.go": "package main\n\nfunc main() { println(1) }\n",
 		})
-		if _, err := rememberedKey(context.Background(), realGo, filepath.Join(root, "fn"), runtime.GOOS, runtime.GOARCH); err != nil {
+		touch(t, filepath.Join(root, "go.mod"), old)
+		main := filepath.Join(root, "fn", "main.go")
+		info, err := os.Stat(main)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if entries, _ := os.ReadDir(sourcesDir()); len(entries) != 0 {
-			t.Errorf("kept %d sources of files written just now; want none", len(entries))
+		fn := filepath.Join(root, "fn")
+		if _, err := rememberedKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH); err != nil {
+			t.Fatal(err)
+		}
+		write(t, root, "fn/main.go", "package main\n\nfunc main() { println(2) }\n")
+		touch(t, main, info.ModTime()) // the same size and time: the same stamp
+		keys.Clear()                   // a new process
+		second, err := rememberedKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := sourceKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second != full.key {
+			t.Errorf("a new process kept the key of main.go before its second edit (%s), go list's is %s", short(second), short(full.key))
 		}
 	})
 }
@@ -110,3 +142,72 @@ func touch(t *testing.T, path string, when time.Time) {
 }
 
 func short(key string) string { return strings.TrimSpace(key)[:min(12, len(key))] }
+
+// After go list compiled a package once, an edit of its bodies is compiled
+// by the compiler alone, in a new process too: go runs only for what the
+// compiler cannot settle. Its errors are still go's own messages.
+func TestCompileAgain(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the counting go wrapper is a shell script")
+	}
+	realGo, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	tests := []struct {
+		name    string
+		main    string // main.go after the edit
+		wantRun bool   // go ran for the second compile
+		wantErr string
+	}{
+		{"unchanged", "package main\n\nfunc main() { println(1) }\n", false, ""},
+		{"a body edited", "package main\n\nfunc main() { println(2) }\n", false, ""},
+		{"a body edited to an error", "package main\n\nfunc main() { println(undefinedName) }\n", true, "main.go:3:23: undefined: undefinedName"},
+		{"func main removed", "package main\n\nfunc handler() { println(2) }\n", false, "function main is undeclared in the main package"},
+		{"an import added", "package main\n\nimport \"strings\"\n\nfunc main() { println(strings.ToUpper(\"x\")) }\n", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("XDG_CACHE_HOME", t.TempDir())
+			root := t.TempDir()
+			repotest.WriteFiles(t, root, map[string]string{
+				"go.mod":     "module example.com/m\n\ngo 1.22\n",
+				"fn/main.go": "package main\n\nfunc main() { println(1) }\n",
+			})
+			for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
+				touch(t, filepath.Join(root, p), old)
+			}
+			bin := t.TempDir()
+			runs := filepath.Join(t.TempDir(), "runs")
+			if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\necho run >> "+runs+"\nexec "+realGo+" \"$@\"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			touch(t, filepath.Join(bin, "go"), old)
+			t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+			fn := filepath.Join(root, "fn")
+			if err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(runs); err != nil {
+				t.Fatal("the first compile did not run go")
+			}
+			write(t, root, "fn/main.go", tt.main)
+			touch(t, filepath.Join(root, "fn", "main.go"), old.Add(time.Minute))
+			keys.Clear() // a new process
+			os.Remove(runs)
+			err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"})
+			var ce *CompileError
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Compile after the edit = %v, want nil", err)
+			case tt.wantErr != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.wantErr) || ce.Target != "linux/arm64"):
+				t.Errorf("Compile after the edit = %v, want a *CompileError for linux/arm64 with %q", err, tt.wantErr)
+			}
+			_, statErr := os.Stat(runs)
+			if ran := statErr == nil; ran != tt.wantRun {
+				t.Errorf("go ran for the compile after the edit: %v, want %v", ran, tt.wantRun)
+			}
+		})
+	}
+}
