@@ -381,6 +381,32 @@ func TestPaging(t *testing.T) {
 					t.Errorf("%s: ScanAll = %d items, want %d (first page had %d)", tc.name, len(all), len(tc.items), first.Count)
 				}
 			}
+
+			// A Query page ends the same way: 4 items of 262,144 bytes in one partition.
+			props := map[string]any{
+				"TableName":            "paging-query",
+				"AttributeDefinitions": []any{map[string]any{"AttributeName": "pk", "AttributeType": "S"}, map[string]any{"AttributeName": "sk", "AttributeType": "N"}},
+				"KeySchema":            []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "sk", "KeyType": "RANGE"}},
+				"BillingMode":          "PAY_PER_REQUEST",
+			}
+			if err := CreateTable(ctx, c, props); err != nil {
+				t.Fatal(err)
+			}
+			var part []map[string]any
+			for i := range 6 { // "pk" "p" "sk" 1 digit "pad": 9 bytes
+				part = append(part, map[string]any{"pk": "p", "sk": i, "pad": strings.Repeat("x", 1<<18-9)})
+			}
+			if err := PutItems(ctx, c, "paging-query", part); err != nil {
+				t.Fatal(err)
+			}
+			q, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("paging-query"), KeyConditionExpression: aws.String("pk = :p"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "p"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Count != 4 || q.LastEvaluatedKey == nil {
+				t.Errorf("first Query page has %d items, LastEvaluatedKey %v; want 4 (they make 1 MB) and a LastEvaluatedKey", q.Count, q.LastEvaluatedKey != nil)
+			}
 		})
 	}
 }
