@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,13 +99,20 @@ func TestMessagesNameTheCause(t *testing.T) {
 }
 
 // TestWrongStep05PrintsNoLongLine answers step 05 with a lowercase count
-// and one Scan (1,200 items: a 30 KB body): the checks that catch it show
-// at most 1,000 characters on any line, in the report and in the logs.
+// and one Scan of a table of 1,200 small items (a 30 KB body: scan-all seeds
+// a few big items, so this test seeds the small ones itself): the checks that
+// catch it show at most 1,000 characters on any line, in the report and in
+// the logs.
 func TestWrongStep05PrintsNoLongLine(t *testing.T) {
 	root, m := repoManifest(t)
 	target := editedSolution(t, root, m, "05",
 		change{"main.go", "`json:\"Count\"`", "`json:\"count\"`"},
 		change{"main.go", "for pages.HasMorePages() {", "if pages.HasMorePages() {"})
+	target.ScriptsDir = t.TempDir()
+	if err := os.CopyFS(target.ScriptsDir, os.DirFS(filepath.Join(root, "steps", target.Step.Slug, "testdata"))); err != nil {
+		t.Fatal(err)
+	}
+	edit(t, filepath.Join(target.ScriptsDir, "scan-all.txtar"), "\nseed-many Table 4 350000\n", "\nseed-many Table 1200 1000\n")
 	results, err := target.Check([]string{"count-grows", "scan-all"}, time.Now().Add(5*time.Minute))
 	if err != nil {
 		t.Fatal(err)

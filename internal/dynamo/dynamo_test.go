@@ -323,38 +323,89 @@ func TestLocalSharedDB(t *testing.T) {
 
 // TestPaging: a Scan stops at 1 MB and says where to go on, on every backend
 // (the embedded one adds the limit minidyn lacks), and ScanAll reads it all.
+// The item that brings the page to 1 MB (1,048,576 bytes of attribute names
+// and values) or more is the page's last, as DynamoDB Local 3.3.1 does: step
+// 05's scan-all check seeds a few items of about 350 KB and relies on it.
 func TestPaging(t *testing.T) {
+	big := func(n, size int) []map[string]any { // "dt" + "big-N" + "pad" + size bytes
+		items := make([]map[string]any, n)
+		for i := range items {
+			items[i] = map[string]any{"dt": fmt.Sprintf("big-%d", i), "pad": strings.Repeat("x", size-10)}
+		}
+		return items
+	}
+	small := accessItems(1200)
+	pad := strings.Repeat("x", 1000) // ~1 KB items: 1.2 MB, more than one 1 MB page
+	for _, item := range small {
+		item["pad"] = pad
+	}
+	cases := []struct {
+		name     string
+		items    []map[string]any
+		min, max int32 // items on the first page
+	}{
+		{"1200 items of 1 KB", small, 900, 1199},
+		{"4 items reach 1 MB exactly", big(6, 1<<18), 4, 4},
+		{"4 items 4 bytes short of 1 MB", big(6, 1<<18-1), 5, 5},
+		{"3 items of 350 KB pass 1 MB", big(4, 350_016), 3, 3},
+	}
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
 			c := client(t, startBackend(t, kind))
 			ctx := t.Context()
-			if err := CreateTable(ctx, c, workshopTable()); err != nil {
+			for i, tc := range cases {
+				props := workshopTable()
+				name := fmt.Sprintf("paging-%d", i)
+				props["TableName"] = name
+				if err := CreateTable(ctx, c, props); err != nil {
+					t.Fatal(err)
+				}
+				if err := PutItems(ctx, c, name, tc.items); err != nil {
+					t.Fatal(err)
+				}
+				first, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(name)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if first.LastEvaluatedKey == nil || first.Count < tc.min || first.Count > tc.max {
+					t.Errorf("%s: first Scan page has %d items, LastEvaluatedKey %v; want %d to %d and a LastEvaluatedKey", tc.name, first.Count, first.LastEvaluatedKey != nil, tc.min, tc.max)
+				}
+				if first.ScannedCount != first.Count {
+					t.Errorf("%s: ScannedCount = %d, want %d", tc.name, first.ScannedCount, first.Count)
+				}
+				all, err := ScanAll(ctx, c, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(all) != len(tc.items) {
+					t.Errorf("%s: ScanAll = %d items, want %d (first page had %d)", tc.name, len(all), len(tc.items), first.Count)
+				}
+			}
+
+			// A Query page ends the same way: 4 items of 262,144 bytes in one partition.
+			props := map[string]any{
+				"TableName":            "paging-query",
+				"AttributeDefinitions": []any{map[string]any{"AttributeName": "pk", "AttributeType": "S"}, map[string]any{"AttributeName": "sk", "AttributeType": "N"}},
+				"KeySchema":            []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "sk", "KeyType": "RANGE"}},
+				"BillingMode":          "PAY_PER_REQUEST",
+			}
+			if err := CreateTable(ctx, c, props); err != nil {
 				t.Fatal(err)
 			}
-			items := accessItems(1200)
-			pad := strings.Repeat("x", 1000) // ~1 KB items: 1.2 MB, more than one 1 MB page
-			for _, item := range items {
-				item["pad"] = pad
+			var part []map[string]any
+			for i := range 6 { // "pk" "p" "sk" 1 digit "pad": 9 bytes
+				part = append(part, map[string]any{"pk": "p", "sk": i, "pad": strings.Repeat("x", 1<<18-9)})
 			}
-			if err := PutItems(ctx, c, "workshop-Table", items); err != nil {
+			if err := PutItems(ctx, c, "paging-query", part); err != nil {
 				t.Fatal(err)
 			}
-			first, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("workshop-Table")})
+			q, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("paging-query"), KeyConditionExpression: aws.String("pk = :p"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "p"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if first.LastEvaluatedKey == nil || int(first.Count) >= len(items) || first.Count < 900 {
-				t.Fatalf("first Scan page: %d items, LastEvaluatedKey %v; want a partial page of about 1 MB", first.Count, first.LastEvaluatedKey)
-			}
-			if first.ScannedCount != first.Count {
-				t.Errorf("ScannedCount = %d, want %d", first.ScannedCount, first.Count)
-			}
-			all, err := ScanAll(ctx, c, "workshop-Table")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(all) != len(items) {
-				t.Errorf("ScanAll = %d items, want %d (first page had %d)", len(all), len(items), first.Count)
+			if q.Count != 4 || q.LastEvaluatedKey == nil {
+				t.Errorf("first Query page has %d items, LastEvaluatedKey %v; want 4 (they make 1 MB) and a LastEvaluatedKey", q.Count, q.LastEvaluatedKey != nil)
 			}
 		})
 	}

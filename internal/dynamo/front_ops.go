@@ -249,7 +249,7 @@ func (h *embeddedHandler) read(op string, in obj) (obj, *apiError) {
 	var page []obj
 	size, cut := 0, false
 	take := func(it obj) bool {
-		if (limit > 0 && len(page) == limit) || (size+itemSize(it) > maxPage && len(page) > 0) {
+		if (limit > 0 && len(page) == limit) || size >= maxPage {
 			cut = true
 			return false
 		}

@@ -7,8 +7,8 @@ import (
 )
 
 // BenchmarkPrice prices the answers the proxy meters: a Scan answer of 1,200
-// items of 1 KB padding and a key (about 1.2 MB, as steps/05's scan-all check
-// reads) and a small PutItem.
+// items of 1 KB padding and a key (about 1.2 MB: a full page of small items)
+// and a small PutItem.
 func BenchmarkPrice(b *testing.B) {
 	pad := strings.Repeat("x", 1000)
 	items := make([]string, 1200)

@@ -312,8 +312,8 @@ var SupportTable = []Row{
 	{SecAPIGateway, "Integration timeout 29 s (REST), 30 s (HTTP)", Emulated, "504 `Endpoint request timed out` (REST), 503 `Service Unavailable` (HTTP)."},
 	{SecAPIGateway, "Throttling (10000 requests/s per account)", Warned, "Not reached by a local app."},
 	{SecDynamoDB, "Item size 400 KB", Gap, "DynamoDB Local (`WORKSHOP_DYNAMODB=local`) answers `ValidationException: Item size has exceeded the maximum allowed size`; the embedded backend accepts larger items."},
-	{SecDynamoDB, "Scan pages of 1 MB", Emulated, "`LastEvaluatedKey` after 1 MB, on both backends."},
-	{SecDynamoDB, "Query pages of 1 MB", Gap, "DynamoDB Local pages at 1 MB; the embedded backend answers every match at once."},
+	{SecDynamoDB, "Scan pages of 1 MB", Emulated, "`LastEvaluatedKey` after 1 MB, on both backends: the item that takes a page to 1 MB is its last, as in DynamoDB Local."},
+	{SecDynamoDB, "Query pages of 1 MB", Emulated, "As Scan pages, on both backends."},
 	{SecDynamoDB, "Throughput of on-demand tables", Warned, "Not reached by a local app."},
 }
 
