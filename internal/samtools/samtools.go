@@ -33,6 +33,7 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/usercache"
 )
 
 //go:embed samtools.py
@@ -325,7 +326,7 @@ func analyzeCached(ctx context.Context, t *tools, dir, abs string, content []byt
 		return nil, fmt.Errorf("analyze %s: %w", abs, err)
 	}
 	if file != "" {
-		writeAtomic(file, raw)
+		_ = usercache.Put(dir, filepath.Base(file), raw) // a speed-up only: a failed write is no error
 	}
 	return res, nil
 }
@@ -343,21 +344,4 @@ func decodeOutput(raw []byte) (*Result, error) {
 		res.Findings = append(res.Findings, Finding{Rule: f.Rule, Level: f.Level, Message: f.Message, Line: f.Line, Column: f.Column, Path: f.Path})
 	}
 	return res, nil
-}
-
-// writeAtomic writes via a temporary file, so a concurrent reader (another
-// go test binary) never sees half a file. Errors are ignored: see analyzeCached.
-func writeAtomic(file string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
-	}
 }
