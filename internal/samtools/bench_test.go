@@ -11,7 +11,7 @@ func benchTools(b *testing.B) (*tools, string, []byte) {
 	if err := Available(context.Background()); err != nil {
 		b.Skip(err)
 	}
-	t, err := findTools(context.Background())
+	t, err := findTools(context.Background(), "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,9 +65,35 @@ func BenchmarkAnalyzeMemoryCache(b *testing.B) {
 	}
 }
 
+// findTools in a new process (the probes of this one forgotten each time):
+// the probe run through python3 as found on PATH, or its answer from disk.
+func BenchmarkFindToolsNewProcess(b *testing.B) {
+	if err := Available(context.Background()); err != nil {
+		b.Skip(err)
+	}
+	defer resetProbes()
+	for _, bb := range []struct {
+		name     string
+		cacheDir string
+	}{{"python", ""}, {"disk cache", b.TempDir()}} {
+		b.Run(bb.name, func(b *testing.B) {
+			resetProbes()
+			if _, err := findTools(context.Background(), bb.cacheDir); err != nil { // fills the disk cache
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				resetProbes()
+				if _, err := findTools(context.Background(), bb.cacheDir); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // Available in a fresh process: one `python3 -c` probe.
 func BenchmarkProbe(b *testing.B) {
-	python, _ := findTools(context.Background())
+	python, _ := findTools(context.Background(), "")
 	if python == nil {
 		b.Skip("no tools")
 	}

@@ -7,6 +7,12 @@
 // Results are cached in memory for the life of the process and on disk under
 // os.UserCacheDir()/sam-dynamodb-go/samtools, keyed by the template's content,
 // the options, the tool versions and the script, so repeated runs are fast.
+// The probe that finds Python and the tool versions is cached the same way,
+// in its probe subdirectory: keyed by what chooses the Python (the name, the
+// file found on PATH, the version managers' variables and files), and used
+// only while the interpreter and the tools' install directories are
+// unchanged, so a new process starts no Python until it analyzes a template
+// it has not seen.
 package samtools
 
 import (
@@ -27,6 +33,7 @@ import (
 
 	"github.com/serverless-dva/sam-dynamodb-go/internal/account"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/usercache"
 )
 
 //go:embed samtools.py
@@ -109,13 +116,14 @@ var probes flight[*tools]
 // Available reports whether Python, cfn-lint and the SAM translator are
 // installed. The error matches tool.ErrMissing and says what to install.
 func Available(ctx context.Context) error {
-	_, err := findTools(ctx)
+	_, err := findTools(ctx, userCacheDir())
 	return err
 }
 
 // findTools finds Python (WORKSHOP_PYTHON, else python3 on PATH) and asks it
-// for the tool versions, once per process.
-func findTools(ctx context.Context) (*tools, error) {
+// for the tool versions, once per process, or reads its earlier answer from
+// the disk cache in cacheDir ("" for none; see probecache.go).
+func findTools(ctx context.Context, cacheDir string) (*tools, error) {
 	name := "python3"
 	if p := os.Getenv("WORKSHOP_PYTHON"); p != "" {
 		name = p
@@ -128,26 +136,34 @@ func findTools(ctx context.Context) (*tools, error) {
 		return nil, &tool.MissingError{Tool: "python3", Hint: "it is not on PATH: install Python 3, then pip install cfn-lint (it brings aws-sam-translator)"}
 	}
 	return probes.do(ctx, python, func(ctx context.Context) (*tools, error) {
+		file := probeFile(cacheDir, name, python)
+		if t, ok := cachedProbe(file); ok {
+			return t, nil
+		}
 		out, err := runPython(ctx, python, "probe", nil, "")
 		if err != nil {
 			return nil, err
 		}
-		var versions map[string]string
-		if err := json.Unmarshal(out, &versions); err != nil {
+		var answer struct {
+			Executable string            `json:"executable"`
+			Versions   map[string]string `json:"versions"`
+			Installed  []string          `json:"installed"`
+		}
+		if err := json.Unmarshal(out, &answer); err != nil {
 			return nil, fmt.Errorf("reading the tool versions from %s: %w", python, err)
 		}
 		switch {
-		case versions["cfn-lint"] == "":
+		case answer.Versions["cfn-lint"] == "":
 			return nil, &tool.MissingError{Tool: "cfn-lint", Hint: "pip install cfn-lint (it brings aws-sam-translator); checked with " + python}
-		case versions["aws-sam-translator"] == "":
+		case answer.Versions["aws-sam-translator"] == "":
 			return nil, &tool.MissingError{Tool: "aws-sam-translator", Hint: "pip install aws-sam-translator; checked with " + python}
 		}
-		exe := versions["executable"]
-		delete(versions, "executable")
-		if exe == "" {
-			exe = python
+		t := &tools{python: answer.Executable, versions: answer.Versions}
+		if t.python == "" {
+			t.python = python
 		}
-		return &tools{python: exe, versions: versions}, nil
+		keepProbe(file, t, answer.Installed)
+		return t, nil
 	})
 }
 
@@ -225,7 +241,7 @@ func analyze(ctx context.Context, templatePath string, opts Options, cacheDir st
 	if err != nil {
 		return nil, fmt.Errorf("analyze %s: %w", templatePath, err)
 	}
-	t, err := findTools(ctx)
+	t, err := findTools(ctx, cacheDir)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +326,7 @@ func analyzeCached(ctx context.Context, t *tools, dir, abs string, content []byt
 		return nil, fmt.Errorf("analyze %s: %w", abs, err)
 	}
 	if file != "" {
-		writeAtomic(file, raw)
+		_ = usercache.Put(dir, filepath.Base(file), raw) // a speed-up only: a failed write is no error
 	}
 	return res, nil
 }
@@ -328,21 +344,4 @@ func decodeOutput(raw []byte) (*Result, error) {
 		res.Findings = append(res.Findings, Finding{Rule: f.Rule, Level: f.Level, Message: f.Message, Line: f.Line, Column: f.Column, Path: f.Path})
 	}
 	return res, nil
-}
-
-// writeAtomic writes via a temporary file, so a concurrent reader (another
-// go test binary) never sees half a file. Errors are ignored: see analyzeCached.
-func writeAtomic(file string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
-	}
 }

@@ -2,8 +2,9 @@
 
 Run by the Go package internal/samtools as `python3 -c <this file> MODE`:
 
-  probe    print the installed versions of cfn-lint and aws-sam-translator
-           (without importing them: that takes seconds).
+  probe    print the interpreter, the installed versions of cfn-lint and
+           aws-sam-translator and where they are installed (without importing
+           them: that takes seconds).
   analyze  read {"template", "region", "params", "bucket"} as JSON on stdin, lint and
            translate the template, print one JSON document on stdout.
 
@@ -21,16 +22,30 @@ TRANSFORM_ERROR = "the SAM translator failed"
 
 
 def probe():
+    """The interpreter, the tool versions and the directories they are
+    installed in (their metadata and its parent), so Go can tell from those
+    directories' stamps whether an install, upgrade or uninstall happened."""
     # The interpreter itself: later runs skip launchers such as pyenv shims.
-    out = {"executable": sys.executable}
+    out = {"executable": sys.executable, "versions": {}, "installed": []}
+    installed = []  # empty unless known for every tool
     for module, dist in (("cfnlint", "cfn-lint"), ("samtranslator", "aws-sam-translator")):
+        meta = None
         if importlib.util.find_spec(module) is None:
-            out[dist] = ""
-            continue
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "unknown"
+            out["versions"][dist] = ""
+        else:
+            try:
+                d = importlib.metadata.distribution(dist)
+                out["versions"][dist] = d.version
+                meta = getattr(d, "_path", None)  # the .dist-info directory
+            except importlib.metadata.PackageNotFoundError:
+                out["versions"][dist] = "unknown"
+        if meta is None:
+            installed = None
+        elif installed is not None:
+            for where in (str(meta), os.path.dirname(str(meta))):
+                if where not in installed:
+                    installed.append(where)
+    out["installed"] = installed or []
     return out
 
 
