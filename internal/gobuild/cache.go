@@ -45,7 +45,8 @@ func userCache() (cache, error) {
 func cachedBuild(ctx context.Context, dir, outDir, goos, goarch string) (string, error) {
 	c, err := userCache()
 	if err != nil {
-		return build(ctx, dir, outDir, goos, goarch)
+		bin, _, err := build(ctx, dir, outDir, goos, goarch)
+		return bin, err
 	}
 	return c.build(ctx, dir, outDir, goos, goarch)
 }
@@ -54,38 +55,57 @@ func cachedBuild(ctx context.Context, dir, outDir, goos, goarch string) (string,
 // one when the sources are unchanged, else a new one, which it caches. One
 // process at a time builds a key; the others wait and then take its build.
 func (c cache) build(ctx context.Context, dir, outDir, goos, goarch string) (string, error) {
+	goBuild := func() (string, error) {
+		bin, _, err := build(ctx, dir, outDir, goos, goarch)
+		return bin, err
+	}
 	if !filepath.IsAbs(dir) || ctx.Err() != nil {
-		return build(ctx, dir, outDir, goos, goarch) // which says what is wrong
+		return goBuild() // which says what is wrong
 	}
 	goTool, err := goCommand()
 	if err != nil {
 		return "", err
 	}
-	key, err := rememberedKey(ctx, goTool, dir, goos, goarch)
+	settings := keySettings(goTool, dir, goos, goarch)
+	src, err := rememberedSource(ctx, goTool, dir, goos, goarch)
 	if err != nil {
 		// go build says what is wrong better than go list does.
-		return build(ctx, dir, outDir, goos, goarch)
+		return goBuild()
 	}
 	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", goos)))
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", dir, err)
 	}
-	if c.get(key, out) {
+	if c.get(src.key, out) {
 		return out, nil
 	}
-	unlock, err := lockKey(c, key)
+	unlock, err := lockKey(c, src.key)
 	if err != nil {
-		return build(ctx, dir, outDir, goos, goarch) // no lock, no cache: still a build
+		return goBuild() // no lock, no cache: still a build
 	}
 	defer unlock()
-	if c.get(key, out) { // another process built it while this one waited
+	if c.get(src.key, out) { // another process built it while this one waited
 		return out, nil
 	}
-	bin, err := build(ctx, dir, outDir, goos, goarch)
+	if r := src.replay; r != nil {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err == nil && r.run(ctx, dir, buildEnv(goos, goarch), out, false) == nil {
+			c.put(src.key, out)
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("build %s: %w", dir, ctx.Err())
+		}
+	}
+	bin, r, err := build(ctx, dir, outDir, goos, goarch)
 	if err != nil {
 		return "", err
 	}
-	c.put(key, bin)
+	if r != nil {
+		next := *src
+		next.replay = r
+		remember(settings, &next)
+	}
+	c.put(src.key, bin)
 	return bin, nil
 }
 

@@ -72,14 +72,12 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 //
 // With compile, go list also compiles the package and its dependencies
 // (-export), in the background (a compile error is a *CompileError), and the
-// source records what a compile of the package alone needs (see compiled).
+// source records the package's name and files and how to compile it again
+// (a replay).
 func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bool) (*source, error) {
 	env := buildEnv(goos, goarch)
 	src := &source{read: stamps{}, files: map[string]sourceFile{}}
 	vars := []string{"env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN"}
-	if compile {
-		vars = append(vars, "GOTOOLDIR")
-	}
 	settings, err := goOutput(ctx, goTool, dir, env, vars...)
 	if err != nil {
 		return nil, err
@@ -92,29 +90,30 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bo
 	fields := "-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles"
 	var out []byte
 	if compile {
-		cmd := exec.CommandContext(ctx, goTool, "list", "-deps", "-export", fields+",Name,Export", ".")
+		cmd := exec.CommandContext(ctx, goTool, "list", "-x", "-deps", "-export", fields+",Name", ".")
 		cmd.Dir, cmd.Env = dir, env
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
 		// At the lowest priority: see Compile.
-		if err := runGo(ctx, cmd, dir, "compile", true); err != nil {
+		stderr, err := runGo(ctx, cmd, dir, "compile", true)
+		if err != nil {
 			return nil, err
 		}
 		out = stdout.Bytes()
-		lines := strings.Split(strings.TrimRight(string(settings), "\n"), "\n")
-		src.compile = &compiled{Tool: filepath.Join(lines[len(lines)-1], proc.ExeName("compile", runtime.GOOS)), Packages: map[string]string{}}
+		src.replay = parseX(stderr)
+		src.pkg = &listedPackage{}
 	} else if out, err = goOutput(ctx, goTool, dir, env, "list", "-deps", fields, "."); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
 		var p struct {
-			ImportPath, Dir, Name, Export string
-			Standard                      bool
-			Module                        *struct {
-				Path, Version, GoMod, GoVersion string
-				Main                            bool
-				Replace                         *struct{ Path, Version string }
+			ImportPath, Dir, Name string
+			Standard              bool
+			Module                *struct {
+				Path, Version, GoMod string
+				Main                 bool
+				Replace              *struct{ Path, Version string }
 			}
 			GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles, IgnoredGoFiles []string
 		}
@@ -122,16 +121,8 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bo
 			return nil, fmt.Errorf("reading go list's output: %w", err)
 		}
 		built := filepath.Clean(p.Dir) == filepath.Clean(dir)
-		if c := src.compile; c != nil {
-			if built {
-				c.Name, c.GoFiles = p.Name, p.GoFiles
-				if p.Module != nil {
-					c.Lang = langVersion(p.Module.GoVersion)
-				}
-				c.Other = len(p.CgoFiles)+len(p.CFiles)+len(p.CXXFiles)+len(p.HFiles)+len(p.SFiles)+len(p.SysoFiles)+len(p.EmbedFiles) > 0
-			} else if p.Export != "" {
-				c.Packages[p.ImportPath] = p.Export
-			}
+		if built && src.pkg != nil {
+			src.pkg.Name, src.pkg.GoFiles = p.Name, p.GoFiles
 		}
 		if p.Standard {
 			continue
@@ -187,11 +178,13 @@ type source struct {
 	// files are the source files of the built package, by path: a body-only
 	// edit of one changes its part alone (see bodiesEdited).
 	files map[string]sourceFile
-	// compile, when go list compiled the package (sourceKey's compile),
-	// is how to compile it again after an edit of its bodies alone; okKey
+	// replay is how to build the package again after an edit of its
+	// bodies alone, as go last built it (see replay). pkg is the package's
+	// name and files, when go list compiled it (sourceKey's compile); okKey
 	// is the key it last compiled without error at.
-	compile *compiled
-	okKey   string
+	replay *replay
+	pkg    *listedPackage
+	okKey  string
 	// racy are the files whose stamps were too recent to trust when the
 	// source was kept on disk (see racyWindow): their content is read again.
 	racy map[string]bool
@@ -276,7 +269,7 @@ func (s *source) bodiesEdited() (*source, bool) {
 			return nil, false
 		}
 		if next == nil {
-			next = &source{parts: slices.Clone(s.parts), read: maps.Clone(s.read), files: s.files, compile: s.compile, okKey: s.okKey}
+			next = &source{parts: slices.Clone(s.parts), read: maps.Clone(s.read), files: s.files, replay: s.replay, pkg: s.pkg, okKey: s.okKey}
 		}
 		next.parts[f.part] = filePart(f.name, data)
 		next.read[path] = now
@@ -369,17 +362,26 @@ func remember(settings string, src *source) {
 	storeSource(settings, src)
 }
 
-// rememberedKey is sourceKey, remembered while its sources are unchanged.
-func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+// rememberedSource is sourceKey, remembered while its sources are unchanged.
+func rememberedSource(ctx context.Context, goTool, dir, goos, goarch string) (*source, error) {
 	settings := keySettings(goTool, dir, goos, goarch)
 	if src := recall(settings); src != nil {
-		return src.key, nil
+		return src, nil
 	}
 	src, err := sourceKey(ctx, goTool, dir, goos, goarch, false)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	remember(settings, src)
+	return src, nil
+}
+
+// rememberedKey is the key of rememberedSource.
+func rememberedKey(ctx context.Context, goTool, dir, goos, goarch string) (string, error) {
+	src, err := rememberedSource(ctx, goTool, dir, goos, goarch)
+	if err != nil {
+		return "", err
+	}
 	return src.key, nil
 }
 
@@ -406,38 +408,48 @@ func goOutput(ctx context.Context, goTool, dir string, env []string, args ...str
 	return out, nil
 }
 
-func build(ctx context.Context, dir, outDir, goos, goarch string) (string, error) {
+// build runs go build for goos/goarch, the bootstrap at outDir/bootstrap,
+// and returns its path and how to build it again after an edit of its bodies
+// (nil when go's commands were not a replay).
+func build(ctx context.Context, dir, outDir, goos, goarch string) (string, *replay, error) {
 	if !filepath.IsAbs(dir) {
-		return "", fmt.Errorf("build %s: the function directory must be an absolute path", dir)
+		return "", nil, fmt.Errorf("build %s: the function directory must be an absolute path", dir)
 	}
 	out, err := filepath.Abs(filepath.Join(outDir, proc.ExeName("bootstrap", goos)))
 	if err != nil {
-		return "", fmt.Errorf("build %s: %w", dir, err)
+		return "", nil, fmt.Errorf("build %s: %w", dir, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return "", fmt.Errorf("build %s: %w", dir, err)
+		return "", nil, fmt.Errorf("build %s: %w", dir, err)
 	}
 	goTool, err := goCommand()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	// Without the symbol table and DWARF (-s -w), for speed: linking is
 	// most of a build after an edit and they are a third of its work. Only
 	// debuggers read them; a panic's stack trace still names files and lines.
-	cmd := exec.CommandContext(ctx, goTool, "build", "-ldflags=-s -w", "-o", out, dir)
+	// -x prints the commands, to replay after the next edit.
+	cmd := exec.CommandContext(ctx, goTool, "build", "-x", "-ldflags=-s -w", "-o", out, dir)
 	cmd.Dir = dir
 	cmd.Env = buildEnv(goos, goarch)
-	if err := runGo(ctx, cmd, dir, "build", false); err != nil {
-		return "", err
+	stderr, err := runGo(ctx, cmd, dir, "build", false)
+	if err != nil {
+		return "", nil, err
 	}
-	return out, nil
+	r := parseX(stderr)
+	if r != nil && r.Link == nil {
+		r = nil
+	}
+	return out, r, nil
 }
 
 // runGo runs a go command that compiles the package in dir (what names the
-// step in messages): a *CompileError when go fails, with go's messages on
-// standard error, file paths relative to the module root. In the
-// background, it runs at the lowest CPU priority (proc.StartBackground).
-func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool) error {
+// step in messages) and returns its standard error: a *CompileError when go
+// fails, with go's messages (without the commands -x prints), file paths
+// relative to the module root. In the background, it runs at the lowest CPU
+// priority (proc.StartBackground).
+func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool) (string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := cmd.Start
@@ -449,16 +461,16 @@ func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool
 		err = cmd.Wait()
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
+		return "", fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		return &CompileError{Dir: dir, Output: relativeOutput(stderr.String(), dir)}
+		return "", &CompileError{Dir: dir, Output: relativeOutput(withoutCommands(stderr.String()), dir)}
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s: running go: %w", what, dir, err)
+		return "", fmt.Errorf("%s %s: running go: %w", what, dir, err)
 	}
-	return nil
+	return stderr.String(), nil
 }
 
 // goCommand finds the go tool: PATH first, then $GOROOT/bin.

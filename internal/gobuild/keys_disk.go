@@ -35,10 +35,11 @@ type diskSource struct {
 	Parts []string
 	Read  stamps
 	Files map[string]diskFile
-	// Compile and OKKey: see source.
-	Compile *compiled `json:",omitempty"`
-	OKKey   string    `json:",omitempty"`
-	Racy    []string  `json:",omitempty"`
+	// Replay, Package and OKKey: see source.
+	Replay  *replay        `json:",omitempty"`
+	Package *listedPackage `json:",omitempty"`
+	OKKey   string         `json:",omitempty"`
+	Racy    []string       `json:",omitempty"`
 }
 
 type diskFile struct {
@@ -77,7 +78,7 @@ func loadSource(settings string) *source {
 	if json.Unmarshal(data, &d) != nil || d.Key == "" {
 		return nil
 	}
-	s := &source{key: d.Key, parts: d.Parts, read: d.Read, files: map[string]sourceFile{}, compile: d.Compile, okKey: d.OKKey, racy: map[string]bool{}}
+	s := &source{key: d.Key, parts: d.Parts, read: d.Read, files: map[string]sourceFile{}, replay: d.Replay, pkg: d.Package, okKey: d.OKKey, racy: map[string]bool{}}
 	for _, path := range d.Racy {
 		s.racy[path] = true
 	}
@@ -97,7 +98,7 @@ func storeSource(settings string, s *source) {
 	if dir == "" {
 		return
 	}
-	d := diskSource{Key: s.key, Parts: s.parts, Read: s.read, Files: map[string]diskFile{}, Compile: s.compile, OKKey: s.okKey,
+	d := diskSource{Key: s.key, Parts: s.parts, Read: s.read, Files: map[string]diskFile{}, Replay: s.replay, Package: s.pkg, OKKey: s.okKey,
 		Racy: slices.Sorted(maps.Keys(s.racy))}
 	for path, f := range s.files {
 		d.Files[path] = diskFile{Part: f.part, Name: f.name, Header: f.header, Embed: f.embed}
