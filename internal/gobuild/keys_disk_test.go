@@ -2,7 +2,6 @@ package gobuild
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,9 +16,6 @@ import (
 // go: the go tool here is a wrapper that counts its runs. A file changed too
 // recently to trust its stamp, or a new go tool, is not taken from disk.
 func TestSourcesOnDisk(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the counting go wrapper is a shell script")
-	}
 	realGo, err := goCommand()
 	if err != nil {
 		t.Fatal(err)
@@ -57,35 +53,21 @@ func TestSourcesOnDisk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("XDG_CACHE_HOME", t.TempDir())
-			root := t.TempDir()
-			repotest.WriteFiles(t, root, map[string]string{
-				"go.mod":     "module example.com/m\n\ngo 1.22\n",
-				"fn/main.go": "package main\n\nfunc main() { println(1) }\n",
-			})
-			for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
-				touch(t, filepath.Join(root, p), old)
-			}
-			runs := filepath.Join(t.TempDir(), "runs")
-			goTool := filepath.Join(t.TempDir(), "go")
-			if err := os.WriteFile(goTool, []byte("#!/bin/sh\necho run >> "+runs+"\nexec "+realGo+" \"$@\"\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			touch(t, goTool, old)
-			fn := filepath.Join(root, "fn")
+			goTool, ran := countingGo(t)
+			root, fn := settledFunction(t, "package main\n\nfunc main() { println(1) }\n")
 			first, err := rememberedKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tt.change(t, root, goTool)
 			keys.Clear() // a new process
-			os.Remove(runs)
+			ran()
 			second, err := rememberedKey(context.Background(), goTool, fn, runtime.GOOS, runtime.GOARCH)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, statErr := os.Stat(runs)
-			if ran := statErr == nil; ran != tt.wantRun {
-				t.Errorf("the second process ran go: %v, want %v", ran, tt.wantRun)
+			if got := ran(); got != tt.wantRun {
+				t.Errorf("the second process ran go: %v, want %v", got, tt.wantRun)
 			}
 			keys.Clear()
 			full, err := sourceKey(context.Background(), realGo, fn, runtime.GOOS, runtime.GOARCH, false)
@@ -142,72 +124,3 @@ func touch(t *testing.T, path string, when time.Time) {
 }
 
 func short(key string) string { return strings.TrimSpace(key)[:min(12, len(key))] }
-
-// After go list compiled a package once, an edit of its bodies is compiled
-// by the compiler alone, in a new process too: go runs only for what the
-// compiler cannot settle. Its errors are still go's own messages.
-func TestCompileAgain(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the counting go wrapper is a shell script")
-	}
-	realGo, err := goCommand()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-time.Hour)
-	tests := []struct {
-		name    string
-		main    string // main.go after the edit
-		wantRun bool   // go ran for the second compile
-		wantErr string
-	}{
-		{"unchanged", "package main\n\nfunc main() { println(1) }\n", false, ""},
-		{"a body edited", "package main\n\nfunc main() { println(2) }\n", false, ""},
-		{"a body edited to an error", "package main\n\nfunc main() { println(undefinedName) }\n", true, "main.go:3:23: undefined: undefinedName"},
-		{"func main removed", "package main\n\nfunc handler() { println(2) }\n", false, "function main is undeclared in the main package"},
-		{"an import added", "package main\n\nimport \"strings\"\n\nfunc main() { println(strings.ToUpper(\"x\")) }\n", true, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("XDG_CACHE_HOME", t.TempDir())
-			root := t.TempDir()
-			repotest.WriteFiles(t, root, map[string]string{
-				"go.mod":     "module example.com/m\n\ngo 1.22\n",
-				"fn/main.go": "package main\n\nfunc main() { println(1) }\n",
-			})
-			for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
-				touch(t, filepath.Join(root, p), old)
-			}
-			bin := t.TempDir()
-			runs := filepath.Join(t.TempDir(), "runs")
-			if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\necho run >> "+runs+"\nexec "+realGo+" \"$@\"\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			touch(t, filepath.Join(bin, "go"), old)
-			t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-			fn := filepath.Join(root, "fn")
-			if err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := os.Stat(runs); err != nil {
-				t.Fatal("the first compile did not run go")
-			}
-			write(t, root, "fn/main.go", tt.main)
-			touch(t, filepath.Join(root, "fn", "main.go"), old.Add(time.Minute))
-			keys.Clear() // a new process
-			os.Remove(runs)
-			err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"})
-			var ce *CompileError
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Errorf("Compile after the edit = %v, want nil", err)
-			case tt.wantErr != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.wantErr) || ce.Target != "linux/arm64"):
-				t.Errorf("Compile after the edit = %v, want a *CompileError for linux/arm64 with %q", err, tt.wantErr)
-			}
-			_, statErr := os.Stat(runs)
-			if ran := statErr == nil; ran != tt.wantRun {
-				t.Errorf("go ran for the compile after the edit: %v, want %v", ran, tt.wantRun)
-			}
-		})
-	}
-}

@@ -40,13 +40,70 @@ func countingGo(t *testing.T) (string, func() bool) {
 	}
 }
 
+// settledFunction writes a module with the function fn (its main.go), all
+// last changed an hour ago, as a step is before an edit; it returns the
+// module's root and fn's directory.
+func settledFunction(t *testing.T, main string) (root, fn string) {
+	t.Helper()
+	root = t.TempDir()
+	repotest.WriteFiles(t, root, map[string]string{"go.mod": "module example.com/m\n\ngo 1.22\n", "fn/main.go": main})
+	old := time.Now().Add(-time.Hour)
+	for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
+		touch(t, filepath.Join(root, p), old)
+	}
+	return root, filepath.Join(root, "fn")
+}
+
+// After go list compiled a package once, an edit of its bodies is compiled
+// by replaying go's compile, in a new process too: go runs only for what the
+// replay cannot settle, and its errors are go's own messages.
+func TestCompileAgain(t *testing.T) {
+	tests := []struct {
+		name    string
+		main    string // main.go after the edit
+		wantRun bool   // go ran for the second compile
+		wantErr string
+	}{
+		{"unchanged", "package main\n\nfunc main() { println(1) }\n", false, ""},
+		{"a body edited", "package main\n\nfunc main() { println(2) }\n", false, ""},
+		{"a body edited to an error", "package main\n\nfunc main() { println(undefinedName) }\n", true, "main.go:3:23: undefined: undefinedName"},
+		{"func main removed", "package main\n\nfunc handler() { println(2) }\n", false, "function main is undeclared in the main package"},
+		{"an import added", "package main\n\nimport \"strings\"\n\nfunc main() { println(strings.ToUpper(\"x\")) }\n", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("XDG_CACHE_HOME", t.TempDir())
+			_, ran := countingGo(t)
+			root, fn := settledFunction(t, "package main\n\nfunc main() { println(1) }\n")
+			if err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"}); err != nil {
+				t.Fatal(err)
+			}
+			if !ran() {
+				t.Fatal("the first compile did not run go")
+			}
+			repotest.WriteFiles(t, root, map[string]string{"fn/main.go": tt.main})
+			keys.Clear() // a new process
+			err := Compile(context.Background(), Target{Dir: fn, Arch: "arm64"})
+			var ce *CompileError
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Compile after the edit = %v, want nil", err)
+			case tt.wantErr != "" && (!errors.As(err, &ce) || !strings.Contains(ce.Output, tt.wantErr) || ce.Target != "linux/arm64"):
+				t.Errorf("Compile after the edit = %v, want a *CompileError for linux/arm64 with %q", err, tt.wantErr)
+			}
+			if got := ran(); got != tt.wantRun {
+				t.Errorf("go ran for the compile after the edit: %v, want %v", got, tt.wantRun)
+			}
+		})
+	}
+}
+
 // After go built a function once, an edit of its bodies is built by running
 // go's compile and link again, without go, in a new process too; the
 // bootstrap runs the new code. What go must settle, it does: a compile error
 // (with go's own message), an import added, a package go builds with more
 // than the compiler (assembly).
 func TestBuildReplays(t *testing.T) {
-	old := time.Now().Add(-time.Hour)
 	tests := []struct {
 		name    string
 		files   map[string]string // written after the first build
@@ -62,15 +119,7 @@ func TestBuildReplays(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("XDG_CACHE_HOME", t.TempDir())
 			_, ran := countingGo(t)
-			root := t.TempDir()
-			repotest.WriteFiles(t, root, map[string]string{
-				"go.mod":     "module example.com/m\n\ngo 1.22\n",
-				"fn/main.go": "package main\n\nfunc main() { println(\"one\") }\n",
-			})
-			for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
-				touch(t, filepath.Join(root, p), old)
-			}
-			fn := filepath.Join(root, "fn")
+			root, fn := settledFunction(t, "package main\n\nfunc main() { println(\"one\") }\n")
 			if _, err := BuildHost(context.Background(), fn, t.TempDir()); err != nil {
 				t.Fatal(err)
 			}
