@@ -452,14 +452,7 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, *repl
 func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool) (string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	start := cmd.Start
-	if background {
-		start = func() error { return proc.StartBackground(cmd) }
-	}
-	err := start()
-	if err == nil {
-		err = cmd.Wait()
-	}
+	err := run(cmd, background)
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("%s %s: %w", what, dir, ctx.Err())
 	}
@@ -471,6 +464,20 @@ func runGo(ctx context.Context, cmd *exec.Cmd, dir, what string, background bool
 		return "", fmt.Errorf("%s %s: running go: %w", what, dir, err)
 	}
 	return stderr.String(), nil
+}
+
+// run runs cmd to its end, in the background at the lowest CPU priority
+// (proc.StartBackground): a compile that nothing waits for must not slow
+// down one that the checks wait for.
+func run(cmd *exec.Cmd, background bool) error {
+	start := cmd.Start
+	if background {
+		start = func() error { return proc.StartBackground(cmd) }
+	}
+	if err := start(); err != nil {
+		return err
+	}
+	return cmd.Wait()
 }
 
 // goCommand finds the go tool: PATH first, then $GOROOT/bin.

@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 )
 
 // A replay is a build again after an edit of the package's Go files that
@@ -193,14 +191,7 @@ func (r *replay) run(ctx context.Context, dir string, env []string, out string, 
 		cmd.Env = append(env, t.Env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		start := cmd.Start
-		if background {
-			start = func() error { return proc.StartBackground(cmd) }
-		}
-		if err := start(); err != nil {
-			return err
-		}
-		if err := cmd.Wait(); err != nil {
+		if err := run(cmd, background); err != nil {
 			return fmt.Errorf("%s: %w: %s", filepath.Base(args[0]), err, strings.TrimSpace(stderr.String()))
 		}
 	}
