@@ -281,6 +281,26 @@ func (s *source) bodiesEdited() (*source, bool) {
 	return next, true
 }
 
+// unchanged reports whether the files s was computed from are still as they
+// were: a save while go (or a replay) built means the build may hold the new
+// code, which must not be cached under the key of the old (an undo would
+// bring the new code back). The package's own files are read again, as a
+// save within the file system's timestamp resolution keeps their stamps.
+func (s *source) unchanged() bool {
+	for path, was := range s.read {
+		if stampOf(path) != was {
+			return false
+		}
+	}
+	for path, f := range s.files {
+		data, err := os.ReadFile(path)
+		if err != nil || filePart(f.name, data) != s.parts[f.part] {
+			return false
+		}
+	}
+	return true
+}
+
 // stamps are the size and modification time of the files a key was computed
 // from, and the names in its directories ("" for a missing one). A
 // directory's names, not its time, say whether a file was added or removed:
