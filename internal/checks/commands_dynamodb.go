@@ -118,6 +118,7 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 	name := st.tableIn(ts, s, id)
 	info, err := dynamo.Describe(st.ctx, s.DB, name)
 	if err != nil {
+		st.deployFailed(ts)
 		st.fail(ts, "table %s (resource %s) does not exist locally: %v", name, id, err)
 	}
 	if info.AttributeTypes[info.HashKey] != "S" || info.RangeKey != "" {
@@ -136,6 +137,7 @@ func runSeedMany(ts *testscript.TestScript, st *state, in input) {
 // seedFailed fails a check whose test items the table refused: most often its
 // key schema is not yet the one the step asks for, which is the learner's to fix.
 func (st *state) seedFailed(ts *testscript.TestScript, id, name string, err error) {
+	st.deployFailed(ts)
 	st.fail(ts, "table %s (resource %s) refused the check's test items, so its key schema is likely not yet the one this step asks for (template.yaml): %v", name, id, err)
 }
 
@@ -239,4 +241,17 @@ func cut(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// deployFailed fails with the deployment's own error when it failed after
+// the tables existed (a policy the execution role cannot have, a build that
+// failed): it stopped DynamoDB, so the test items had nowhere to go, and the
+// template's mistake is the cause to show, not the table's key schema.
+func (st *state) deployFailed(ts *testscript.TestScript) {
+	if d := st.deploying; d != nil && st.stack == nil {
+		<-d.done
+		if d.err != nil {
+			st.deploy(ts)
+		}
+	}
 }

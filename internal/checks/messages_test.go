@@ -82,6 +82,17 @@ func TestMessagesNameTheCause(t *testing.T) {
 			changes: []change{{"main.go", "Body:       string(body),", "Body:       body,"}},
 			first:   []string{"main.go:", "cannot use body", "HelloFunction does not compile", "string(body) for a []byte"}},
 
+		// A deployment that fails once the tables exist stops DynamoDB
+		// while the check seeds them: its cause first, not the key schema.
+		{name: "Effect: Alow", step: "05", check: "count-grows",
+			changes: []change{{"template.yaml", "- Effect: Allow\n                Action:\n                  - dynamodb:PutItem", "- Effect: Alow\n                Action:\n                  - dynamodb:PutItem"}},
+			first:   []string{"template.yaml:", "TableAccess", `Effect must be "Allow" or "Deny"`, "Alow"},
+			not:     []string{"key schema", "does not exist locally"}},
+		{name: "Effect: Alow", step: "05", check: "scan-all",
+			changes: []change{{"template.yaml", "- Effect: Allow\n                Action:\n                  - dynamodb:PutItem", "- Effect: Alow\n                Action:\n                  - dynamodb:PutItem"}},
+			first:   []string{"template.yaml:", "TableAccess", `Effect must be "Allow" or "Deny"`, "Alow"},
+			not:     []string{"key schema", "does not exist locally"}},
+
 		// 7. Hints that were wrong. A SimpleTable the translator rejects is
 		// still a SimpleTable: the translator's error is the cause.
 		{name: "PrimaryKey Type S", step: "03", check: "translation",

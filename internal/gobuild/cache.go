@@ -89,7 +89,9 @@ func (c cache) build(ctx context.Context, dir, outDir, goos, goarch string) (str
 	}
 	if r := src.replay; r != nil {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err == nil && r.run(ctx, dir, buildEnv(goos, goarch), out, false) == nil {
-			c.put(src.key, out)
+			if src.unchanged() {
+				c.put(src.key, out)
+			}
 			return out, nil
 		}
 		if ctx.Err() != nil {
@@ -105,7 +107,9 @@ func (c cache) build(ctx context.Context, dir, outDir, goos, goarch string) (str
 		next.replay = r
 		remember(settings, &next)
 	}
-	c.put(src.key, bin)
+	if src.unchanged() {
+		c.put(src.key, bin)
+	}
 	return bin, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 )
 
@@ -57,9 +58,11 @@ func compile(ctx context.Context, goTool, dir, goarch string) error {
 				if err := src.pkg.linkable(dir); err != nil {
 					return err
 				}
-				ok := *src
-				ok.okKey = src.key
-				remember(settings, &ok)
+				if src.unchanged() { // else it compiled the files saved since
+					ok := *src
+					ok.okKey = src.key
+					remember(settings, &ok)
+				}
 				return nil
 			}
 			if ctx.Err() != nil {
@@ -73,6 +76,12 @@ func compile(ctx context.Context, goTool, dir, goarch string) error {
 	// lowest priority: after an edit, the checks that run the function wait
 	// for its host build, which this would slow down on a machine with few
 	// cores; this check waits for nothing else.
+	before := stamps{}
+	if names, err := os.ReadDir(dir); err == nil {
+		for _, n := range names {
+			before.add(filepath.Join(dir, n.Name()))
+		}
+	}
 	src, err := sourceKey(ctx, goTool, dir, "linux", goarch, true)
 	if err != nil {
 		return err
@@ -80,9 +89,26 @@ func compile(ctx context.Context, goTool, dir, goarch string) error {
 	if err := src.pkg.linkable(dir); err != nil {
 		return err
 	}
+	// go list compiled the files before sourceKey read them: a file saved
+	// in between is not known to compile.
+	if savedSince(before, src) {
+		remember(settings, src)
+		return nil
+	}
 	src.okKey = src.key
 	remember(settings, src)
 	return nil
+}
+
+// savedSince reports whether a file of src's package has another stamp in src
+// than it had in before.
+func savedSince(before stamps, src *source) bool {
+	for path := range src.files {
+		if before[path] != src.read[path] {
+			return true
+		}
+	}
+	return false
 }
 
 // listedPackage is the package go list compiled: its name and Go files.

@@ -59,8 +59,8 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 
 // sourceKey hashes everything a build of dir reads, as the go tool itself
 // lists it: the toolchain and its settings (Go version, GOOS/GOARCH, GOFLAGS,
-// CGO_ENABLED, GOEXPERIMENT and the architecture levels), the main module's
-// go.mod and go.sum, every source file of each package in the build that lives
+// CGO_ENABLED, GOEXPERIMENT and the architecture levels), the go.work file in
+// use (and where one would be found), the main module's go.mod and go.sum, every source file of each package in the build that lives
 // in the main module (or in a module replaced by a local directory), and the
 // path@version of every other module, which the module cache never changes.
 // The standard library comes with the Go version.
@@ -77,15 +77,33 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bool) (*source, error) {
 	env := buildEnv(goos, goarch)
 	src := &source{read: stamps{}, files: map[string]sourceFile{}}
-	vars := []string{"env", "GOENV", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN"}
+	vars := []string{"env", "GOENV", "GOWORK", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN"}
 	settings, err := goOutput(ctx, goTool, dir, env, vars...)
 	if err != nil {
 		return nil, err
 	}
 	src.parts = append(src.parts, string(settings))
 	src.read.add(goTool) // a new Go installed in its place: settings must be read again
-	if goenv, _, _ := strings.Cut(string(settings), "\n"); goenv != "" && goenv != "off" {
+	lines := strings.Split(string(settings), "\n")
+	if goenv := lines[0]; goenv != "" && goenv != "off" {
 		src.read.add(goenv) // `go env -w` writes there
+	}
+	// A go.work file, which go finds in dir or above it, chooses the
+	// modules of the build (or refuses one whose module it does not use):
+	// its content is part of the key, and one created above dir means
+	// listing again.
+	if len(lines) > 1 && lines[1] != "" && lines[1] != "off" {
+		for _, f := range []string{lines[1], lines[1] + ".sum"} {
+			if err := src.addFile(f, filepath.Base(f), false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		src.read.add(filepath.Join(d, "go.work"))
+		if filepath.Dir(d) == d {
+			break
+		}
 	}
 	fields := "-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles"
 	var out []byte
@@ -281,6 +299,26 @@ func (s *source) bodiesEdited() (*source, bool) {
 	return next, true
 }
 
+// unchanged reports whether the files s was computed from are still as they
+// were: a save while go (or a replay) built means the build may hold the new
+// code, which must not be cached under the key of the old (an undo would
+// bring the new code back). The package's own files are read again, as a
+// save within the file system's timestamp resolution keeps their stamps.
+func (s *source) unchanged() bool {
+	for path, was := range s.read {
+		if stampOf(path) != was {
+			return false
+		}
+	}
+	for path, f := range s.files {
+		data, err := os.ReadFile(path)
+		if err != nil || filePart(f.name, data) != s.parts[f.part] {
+			return false
+		}
+	}
+	return true
+}
+
 // stamps are the size and modification time of the files a key was computed
 // from, and the names in its directories ("" for a missing one). A
 // directory's names, not its time, say whether a file was added or removed:
@@ -320,7 +358,7 @@ var keys sync.Map // string -> *source
 func keySettings(goTool, dir, goos, goarch string) string {
 	var settings strings.Builder
 	fmt.Fprintf(&settings, "%s\x00%s\x00%s\x00%s", goTool, dir, goos, goarch)
-	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV"} {
+	for _, name := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOENV", "GOWORK"} {
 		fmt.Fprintf(&settings, "\x00%s=%s", name, os.Getenv(name))
 	}
 	return settings.String()
