@@ -108,7 +108,7 @@ func sourceKey(ctx context.Context, goTool, dir, goos, goarch string, compile bo
 	fields := "-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles"
 	var out []byte
 	if compile {
-		cmd := exec.CommandContext(ctx, goTool, "list", "-x", "-deps", "-export", fields+",Name", ".")
+		cmd := exec.CommandContext(ctx, goTool, "list", "-x", "-buildvcs=false", "-deps", "-export", fields+",Name", ".")
 		cmd.Dir, cmd.Env = dir, env
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
@@ -342,7 +342,9 @@ func stampOf(path string) string {
 		}
 		return fmt.Sprintf("dir %x", h.Sum(nil)[:16])
 	}
-	return fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
+	// Size and modification time, then what changes with any write even when
+	// the time is set back (cp -p, tar, touch -d), as git reads them.
+	return fmt.Sprintf("%d %d%s", info.Size(), info.ModTime().UnixNano(), changeStamp(info))
 }
 
 func (s stamps) add(path string) { s[path] = stampOf(path) }
@@ -467,8 +469,11 @@ func build(ctx context.Context, dir, outDir, goos, goarch string) (string, *repl
 	// Without the symbol table and DWARF (-s -w), for speed: linking is
 	// most of a build after an edit and they are a third of its work. Only
 	// debuggers read them; a panic's stack trace still names files and lines.
-	// -x prints the commands, to replay after the next edit.
-	cmd := exec.CommandContext(ctx, goTool, "build", "-x", "-ldflags=-s -w", "-o", out, dir)
+	// -x prints the commands, to replay after the next edit. Without the
+	// version control stamp (-buildvcs=false): in a git clone go would run git
+	// eight times a build to record the commit and whether the tree is
+	// modified, which no function reads and a replay could not update.
+	cmd := exec.CommandContext(ctx, goTool, "build", "-x", "-buildvcs=false", "-ldflags=-s -w", "-o", out, dir)
 	cmd.Dir = dir
 	cmd.Env = buildEnv(goos, goarch)
 	stderr, err := runGo(ctx, cmd, dir, "build", false)

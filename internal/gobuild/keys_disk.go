@@ -115,11 +115,11 @@ func storeSource(settings string, s *source) {
 func racy(read stamps, now time.Time) []string {
 	var out []string
 	for path, st := range read {
-		size, mtime, ok := strings.Cut(st, " ")
-		if !ok || size == "dir" {
+		f := strings.Fields(st) // size, modification time, ...
+		if len(f) < 2 || f[0] == "dir" {
 			continue // missing, or a directory's names
 		}
-		ns, err := strconv.ParseInt(mtime, 10, 64)
+		ns, err := strconv.ParseInt(f[1], 10, 64)
 		if err != nil || now.Sub(time.Unix(0, ns)) < racyWindow {
 			out = append(out, path)
 		}

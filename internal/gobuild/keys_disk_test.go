@@ -31,6 +31,10 @@ func TestSourcesOnDisk(t *testing.T) {
 			write(t, root, "fn/main.go", "package main\n\nfunc main() { println(2) }\n")
 			touch(t, filepath.Join(root, "fn", "main.go"), old.Add(time.Minute))
 		}, false},
+		{"a same-size edit with its time set back, as cp -p and tar do", func(t *testing.T, root, _ string) {
+			write(t, root, "fn/main.go", "package main\n\nfunc main() { println(3) }\n")
+			touch(t, filepath.Join(root, "fn", "main.go"), old)
+		}, false},
 		{"a body edited by renaming a new file over the old one", func(t *testing.T, root, _ string) {
 			write(t, root, "fn/.main.go.swp", "package main\n\nfunc main() { println(2) }\n")
 			touch(t, filepath.Join(root, "fn", ".main.go.swp"), old.Add(time.Minute))

@@ -202,30 +202,38 @@ func (r *replay) run(ctx context.Context, dir string, env []string, out string, 
 }
 
 // withoutCommands is go's standard error under -x without what -x adds: the
-// commands, the files go wrote (where "# import config" is a line too) and
-// the WORK= line. go's own messages start at a "# package" line when a
-// package failed to build; all after it is theirs.
+// commands of the tools, the files go wrote (where "# import config" is a line
+// too) and its bookkeeping. What is left are go's own messages, as without
+// -x: a "# package" line and the compiler's or linker's lines.
 func withoutCommands(stderr string) string {
 	var b strings.Builder
-	inFile, messages := false, false
+	inFile := false
 	for line := range strings.Lines(stderr) {
 		l := strings.TrimRight(line, "\n")
 		switch {
-		case messages:
-			b.WriteString(line)
 		case inFile:
 			inFile = l != "EOF"
 		case strings.HasPrefix(l, "cat >") && strings.HasSuffix(l, " << 'EOF' # internal"):
 			inFile = true
-		case xEcho.MatchString(l):
-		case strings.HasPrefix(l, "# "):
-			messages = true
-			b.WriteString(line)
-		case !isBookkeeping(l) && parseCommand(l, ".") == nil:
+		case xEcho.MatchString(l), isBookkeeping(l), isTool(l), strings.HasPrefix(l, "go tool "), strings.HasPrefix(l, "echo "):
+		default:
 			b.WriteString(line)
 		}
 	}
 	return b.String()
+}
+
+// isTool reports whether an -x line runs one of go's tools.
+func isTool(l string) bool {
+	run := parseCommand(l, ".")
+	if run == nil {
+		return false
+	}
+	switch strings.TrimSuffix(filepath.Base(run.Args[0]), ".exe") {
+	case "compile", "link", "asm", "cgo", "pack", "buildid", "vet", "cover":
+		return true
+	}
+	return false
 }
 
 // isBookkeeping reports whether an -x line is go's own work around the

@@ -28,7 +28,7 @@ func countingGo(t *testing.T) (string, func() bool) {
 	bin := t.TempDir()
 	runs := filepath.Join(t.TempDir(), "runs")
 	goTool := filepath.Join(bin, "go")
-	if err := os.WriteFile(goTool, []byte("#!/bin/sh\necho run >> "+runs+"\nexec "+realGo+" \"$@\"\n"), 0o755); err != nil {
+	if err := os.WriteFile(goTool, []byte("#!/bin/sh\necho run >> '"+runs+"'\nexec '"+realGo+"' \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	touch(t, goTool, time.Now().Add(-time.Hour))
@@ -106,20 +106,25 @@ func TestCompileAgain(t *testing.T) {
 func TestBuildReplays(t *testing.T) {
 	tests := []struct {
 		name    string
+		git     bool              // the module is a git clone, where go would stamp the commit
 		files   map[string]string // written after the first build
 		wantRun bool              // go ran for the build after the edit
 		wantOut string            // what the bootstrap prints
 		wantErr string
 	}{
-		{"a body edited", map[string]string{"fn/main.go": "package main\n\nfunc main() { println(\"two\") }\n"}, false, "two", ""},
-		{"a body edited to an error", map[string]string{"fn/main.go": "package main\n\nfunc main() { println(two) }\n"}, true, "", "fn/main.go:3:23: undefined: two"},
-		{"an import added", map[string]string{"fn/main.go": "package main\n\nimport \"strings\"\n\nfunc main() { println(strings.ToUpper(\"three\")) }\n"}, true, "THREE", ""},
+		{"a body edited", false, map[string]string{"fn/main.go": "package main\n\nfunc main() { println(\"two\") }\n"}, false, "two", ""},
+		{"a body edited in a git clone", true, map[string]string{"fn/main.go": "package main\n\nfunc main() { println(\"two\") }\n"}, false, "two", ""},
+		{"a body edited to an error", false, map[string]string{"fn/main.go": "package main\n\nfunc main() { println(two) }\n"}, true, "", "fn/main.go:3:23: undefined: two"},
+		{"an import added", false, map[string]string{"fn/main.go": "package main\n\nimport \"strings\"\n\nfunc main() { println(strings.ToUpper(\"three\")) }\n"}, true, "THREE", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("XDG_CACHE_HOME", t.TempDir())
 			_, ran := countingGo(t)
 			root, fn := settledFunction(t, "package main\n\nfunc main() { println(\"one\") }\n")
+			if tt.git {
+				gitInit(t, root)
+			}
 			if _, err := BuildHost(context.Background(), fn, t.TempDir()); err != nil {
 				t.Fatal(err)
 			}
@@ -144,6 +149,21 @@ func TestBuildReplays(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// gitInit makes root a git clone with one commit, or skips without git.
+func gitInit(t *testing.T, root string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/usercache"
 )
 
@@ -18,12 +19,9 @@ import (
 // before it is used. Only complete answers are kept: a missing tool is asked
 // again each time, so installing it is noticed.
 
-// probeEnv are the variables that choose the Python a name runs (pyenv,
-// asdf, virtualenv, conda) or where it finds its packages.
-var probeEnv = []string{
-	"PATH", "PYENV_VERSION", "PYENV_DIR", "ASDF_PYTHON_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX",
-	"PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONNOUSERSITE",
-}
+// probeEnv are the variables that choose the Python a name runs or where it
+// finds its packages.
+var probeEnv = append([]string{"PATH"}, tool.PythonEnv...)
 
 // probeEntry is one cached probe answer.
 type probeEntry struct {

@@ -21,6 +21,15 @@ type MissingError struct {
 func (e *MissingError) Error() string        { return e.Tool + " is not installed: " + e.Hint }
 func (e *MissingError) Is(target error) bool { return target == ErrMissing }
 
+// PythonEnv are the variables, besides PATH, that choose which Python a
+// command named python3 runs (pyenv, asdf, virtualenv, conda) or where it
+// finds its packages: what cfn-lint and the SAM translator answer depends on
+// them.
+var PythonEnv = []string{
+	"PYENV_VERSION", "PYENV_DIR", "ASDF_PYTHON_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX",
+	"PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONNOUSERSITE",
+}
+
 // StrictRule is strict mode's rule, for messages.
 const StrictRule = "CI=true or WORKSHOP_STRICT=1 requires every tool"
 

@@ -29,6 +29,7 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/gobuild"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/proc"
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo"
+	"github.com/serverless-dva/sam-dynamodb-go/internal/tool"
 )
 
 // Main is TestMain of every step_test.go: the function's bootstrap when the
@@ -92,12 +93,12 @@ func Run(t *testing.T) {
 
 // inputEnv names the variables the checks read (see docs/architecture.md):
 // which DynamoDB, which tools are required, the names of what is deployed,
-// and PATH, where cfn-lint and Java are found.
-var inputEnv = []string{
+// PATH, where cfn-lint and Java are found, and what chooses the Python.
+var inputEnv = append([]string{
 	"WORKSHOP_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB", "WORKSHOP_STRICT", "WORKSHOP_PYTHON",
 	"WORKSHOP_CHECK_PREFIX", "WORKSHOP_CHECK_REGION", "WORKSHOP_PARTICIPANT", "WORKSHOP_UPDATE_GOLDEN",
 	"CI", "PATH",
-}
+}, tool.PythonEnv...)
 
 // recordInputs reads, in the test's own process, what the checks read in
 // stepcheck's, so that go test keys its cached result on them: it sees only
