@@ -14,25 +14,33 @@ import (
 	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
-// countingGo puts first on PATH a go that records each run, and returns
-// its path and a function that reports whether it ran since the last call.
-func countingGo(t *testing.T) (string, func() bool) {
+// goWrapper puts first on PATH a go that is a shell script, body, which
+// runs the real go as "$GO", and returns its path.
+func goWrapper(t *testing.T, body string) string {
 	t.Helper()
 	if runtime.GOOS == "windows" {
-		t.Skip("the counting go wrapper is a shell script")
+		t.Skip("the go wrapper is a shell script")
 	}
 	realGo, err := goCommand()
 	if err != nil {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
-	runs := filepath.Join(t.TempDir(), "runs")
 	goTool := filepath.Join(bin, "go")
-	if err := os.WriteFile(goTool, []byte("#!/bin/sh\necho run >> '"+runs+"'\nexec '"+realGo+"' \"$@\"\n"), 0o755); err != nil {
+	if err := os.WriteFile(goTool, []byte("#!/bin/sh\nGO='"+realGo+"'\n"+body), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	touch(t, goTool, time.Now().Add(-time.Hour))
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return goTool
+}
+
+// countingGo puts first on PATH a go that records each run, and returns
+// its path and a function that reports whether it ran since the last call.
+func countingGo(t *testing.T) (string, func() bool) {
+	t.Helper()
+	runs := filepath.Join(t.TempDir(), "runs")
+	goTool := goWrapper(t, "echo run >> '"+runs+"'\nexec \"$GO\" \"$@\"\n")
 	return goTool, func() bool {
 		_, err := os.Stat(runs)
 		os.Remove(runs)

@@ -6,12 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/serverless-dva/sam-dynamodb-go/internal/repo/repotest"
 )
 
 // savingGo puts first on PATH a go that, the first time it runs the
@@ -20,39 +16,16 @@ import (
 // after.
 func savingGo(t *testing.T, cmd, path, text string, after bool) {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the saving go wrapper is a shell script")
-	}
-	realGo, err := goCommand()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
 	next := filepath.Join(t.TempDir(), "next")
 	if err := os.WriteFile(next, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	save := "if [ \"$1\" = " + cmd + " ] && [ -f " + next + " ]; then mv " + next + " " + path + "; fi\n"
-	script := "#!/bin/sh\n" + save + "exec " + realGo + " \"$@\"\n"
+	save := "if [ \"$1\" = " + cmd + " ] && [ -f '" + next + "' ]; then mv '" + next + "' '" + path + "'; fi\n"
 	if after {
-		script = "#!/bin/sh\n" + realGo + " \"$@\"\nrc=$?\n" + save + "exit $rc\n"
+		goWrapper(t, "\"$GO\" \"$@\"\nrc=$?\n"+save+"exit $rc\n")
+		return
 	}
-	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	touch(t, filepath.Join(bin, "go"), time.Now().Add(-time.Hour))
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-}
-
-func oneFunction(t *testing.T, main string) (root, fn string) {
-	t.Helper()
-	root = t.TempDir()
-	repotest.WriteFiles(t, root, map[string]string{"go.mod": "module example.com/m\n\ngo 1.22\n", "fn/main.go": main})
-	old := time.Now().Add(-time.Hour)
-	for _, p := range []string{"go.mod", "fn/main.go", "fn", "."} {
-		touch(t, filepath.Join(root, p), old)
-	}
-	return root, filepath.Join(root, "fn")
+	goWrapper(t, save+"exec \"$GO\" \"$@\"\n")
 }
 
 // A save while go builds: the build may hold the code saved, so it is not
@@ -61,7 +34,7 @@ func oneFunction(t *testing.T, main string) (root, fn string) {
 func TestBuildSavedDuring(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	one := "package main\n\nfunc main() { println(\"one\") }\n"
-	root, fn := oneFunction(t, one)
+	root, fn := settledFunction(t, one)
 	main := filepath.Join(root, "fn", "main.go")
 	savingGo(t, "build", main, "package main\n\nfunc main() { println(\"two\") }\n", false)
 	if _, err := BuildHost(context.Background(), fn, t.TempDir()); err != nil {
@@ -82,7 +55,7 @@ func TestBuildSavedDuring(t *testing.T) {
 // code saved, which does not compile, is not taken as compiled.
 func TestCompileSavedDuring(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	root, fn := oneFunction(t, "package main\n\nfunc main() { println(1) }\n")
+	root, fn := settledFunction(t, "package main\n\nfunc main() { println(1) }\n")
 	savingGo(t, "list", filepath.Join(root, "fn", "main.go"), "package main\n\nfunc main() { println(undefinedName) }\n", true)
 	target := Target{Dir: fn, Arch: "arm64"}
 	if err := Compile(context.Background(), target); err != nil {

@@ -1,16 +1,7 @@
 package gobuild
 
-import (
-	"fmt"
-	"io/fs"
-	"syscall"
-)
+import "syscall"
 
-// changeStamp: see stamp_linux.go.
-func changeStamp(info fs.FileInfo) string {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf(" %d.%d %d", st.Ctimespec.Sec, st.Ctimespec.Nsec, st.Ino)
+func ctime(st *syscall.Stat_t) (sec, nsec int64) {
+	return int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec)
 }

@@ -1,18 +1,5 @@
 package gobuild
 
-import (
-	"fmt"
-	"io/fs"
-	"syscall"
-)
+import "syscall"
 
-// changeStamp is a file's inode change time and inode number: a write sets
-// the change time to now whatever the modification time is set to after, and
-// a file renamed over another has another inode.
-func changeStamp(info fs.FileInfo) string {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf(" %d.%d %d", st.Ctim.Sec, st.Ctim.Nsec, st.Ino)
-}
+func ctime(st *syscall.Stat_t) (sec, nsec int64) { return int64(st.Ctim.Sec), int64(st.Ctim.Nsec) }
