@@ -91,11 +91,9 @@ func compile(ctx context.Context, goTool, dir, goarch string) error {
 	}
 	// go list compiled the files before sourceKey read them: a file saved
 	// in between is not known to compile.
-	if savedSince(before, src) {
-		remember(settings, src)
-		return nil
+	if !savedSince(before, src) {
+		src.okKey = src.key
 	}
-	src.okKey = src.key
 	remember(settings, src)
 	return nil
 }

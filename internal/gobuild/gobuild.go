@@ -60,8 +60,9 @@ func BuildHost(ctx context.Context, dir, outDir string) (string, error) {
 // sourceKey hashes everything a build of dir reads, as the go tool itself
 // lists it: the toolchain and its settings (Go version, GOOS/GOARCH, GOFLAGS,
 // CGO_ENABLED, GOEXPERIMENT and the architecture levels), the go.work file in
-// use (and where one would be found), the main module's go.mod and go.sum, every source file of each package in the build that lives
-// in the main module (or in a module replaced by a local directory), and the
+// use (and where one would be found), the main module's go.mod and go.sum,
+// every source file of each package in the build that lives in the main
+// module (or in a module replaced by a local directory), and the
 // path@version of every other module, which the module cache never changes.
 // The standard library comes with the Go version.
 //
